@@ -1,0 +1,140 @@
+"""The `mlemod-tui` command: parsing only; the work lives in the core, headless and tui.
+
+    mlemod-tui NOTEBOOK [options]        the interactive TUI
+    mlemod-tui run NOTEBOOK [options]    headless: run top to bottom, save, report
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mlemod_tui import __version__
+from mlemod_tui.errors import MlemodError
+
+SUBCOMMANDS = ("run",)
+EXIT_USAGE = 2
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def add_shared_options(parser: argparse.ArgumentParser) -> None:
+    """Options every front end understands."""
+    parser.add_argument("notebook", type=Path, help="the .ipynb notebook to open")
+    parser.add_argument(
+        "--kernel",
+        metavar="NAME",
+        help="Jupyter kernelspec (default: the notebook's own when installed, else python3)",
+    )
+    parser.add_argument(
+        "--cell-timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="interrupt a cell that runs longer and report a timeout",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where the executed notebook is saved (default: NAME.modernized.ipynb beside it)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument(
+        "--json", action="store_true", help="print the result as JSON on stdout"
+    )
+
+
+def build_tui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlemod-tui",
+        description=(
+            "Run an old machine-learning notebook cell by cell on a real Jupyter kernel and "
+            "bring it back to life. Subcommands: 'run' (headless; see mlemod-tui run --help)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"mlemod-tui {__version__}")
+    add_shared_options(parser)
+    parser.add_argument("--budget", metavar="DURATION", help="runtime budget, e.g. 90s, 30m, 9h")
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.10,
+        metavar="FRACTION",
+        help="relative score tolerance (default 0.10 = 10%%)",
+    )
+    parser.add_argument("--metric", metavar="NAME_OR_REGEX", help="which stored metric to compare")
+    parser.add_argument("--target", type=float, metavar="VALUE", help="reference score to reach")
+    parser.add_argument(
+        "--lower-is-better", action="store_true", help="the metric is a loss or an error"
+    )
+    parser.add_argument("--theme", default="mlemod-dark", metavar="NAME", help="colour theme")
+    parser.add_argument(
+        "--in-place", action="store_true", help="save over the original notebook"
+    )
+    return parser
+
+
+def build_run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlemod-tui run",
+        description=(
+            "Run NOTEBOOK top to bottom on a Jupyter kernel (in the notebook's folder), stop at "
+            "the first failing cell, save the executed copy. Exit 0: every cell ran; 1: a cell "
+            "failed, timed out or the kernel died; 2: bad usage or input; 130: interrupted."
+        ),
+    )
+    add_shared_options(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "run":
+            return _run(build_run_parser().parse_args(args[1:]))
+        return _tui(build_tui_parser().parse_args(args))
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    except MlemodError as exc:
+        print(f"mlemod-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `mlemod-tui run nb.ipynb --json | head`: the reader left early
+        _silence_stdout()
+        return 1
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _run(args: argparse.Namespace) -> int:
+    from mlemod_tui.headless import RunOptions, run_command
+
+    options = RunOptions(
+        notebook=args.notebook,
+        kernel=args.kernel,
+        cell_timeout=args.cell_timeout,
+        output=args.output,
+        quiet=args.quiet,
+        json=args.json,
+    )
+    return run_command(options)
+
+
+def _tui(args: argparse.Namespace) -> int:
+    from mlemod_tui.tui.launch import launch_tui  # Textual is imported only for the TUI
+
+    return launch_tui(args)
