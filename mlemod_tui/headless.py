@@ -46,8 +46,16 @@ def resolve_output(notebook: Notebook, output: Path | None, *, in_place: bool = 
     return target
 
 
-def run_command(options: RunOptions, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
-    """Run the whole notebook; print progress, the failing traceback and a verdict."""
+def run_command(
+    options: RunOptions, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run the whole notebook; print progress, the failing traceback and a verdict.
+
+    Streams default to ``sys.stdout``/``sys.stderr`` as they are at call time (not at import
+    time), so redirections made after import are honoured.
+    """
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
     notebook = load_notebook(options.notebook)  # MlemodError -> exit 2 in cli
     output = resolve_output(notebook, options.output)
     human = stderr if options.json else stdout
@@ -55,7 +63,9 @@ def run_command(options: RunOptions, stdout: TextIO = sys.stdout, stderr: TextIO
     state: dict[str, Any] = {}
     try:
         exit_code = asyncio.run(_run(notebook, options, reporter, state))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        # Ctrl+C arrives as KeyboardInterrupt; SIGTERM cancels the main task, so asyncio.run
+        # re-raises CancelledError: both are an interrupted run, not a crash.
         exit_code = EXIT_INTERRUPTED
     reporter.finish()
     result: RunResult | None = state.get("result")

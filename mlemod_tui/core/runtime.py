@@ -15,7 +15,9 @@ from typing import Any
 
 from mlemod_tui.errors import MlemodError
 
-_BUDGET_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s|ms)?", re.IGNORECASE)
+# "ms" before "m": alternation takes the first branch that matches, and "500ms" must not
+# read as 500 minutes followed by a stray "s".
+_BUDGET_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)?", re.IGNORECASE)
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, None: 1.0}
 
 

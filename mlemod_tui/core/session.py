@@ -1,0 +1,135 @@
+"""One notebook being revived: its kernel, its runner, where it saves, and what the panels show.
+
+The TUI drives this object and renders its events; it owns every state change (which cells
+ran, what is unsaved, the reference score) so no front end has to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlemod_tui.core.environment import EnvironmentFacts, libraries_to_report, probe_environment
+from mlemod_tui.core.execution import EventListener, NotebookRunner, RunResult
+from mlemod_tui.core.kernel import KernelSession
+from mlemod_tui.core.notebook import Notebook, source_text
+from mlemod_tui.core.runtime import RuntimeSummary, stored_timings, summarize_runtime
+from mlemod_tui.core.scores import ScoreComparison, compare_scores, reference_score, todays_score
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """How the notebook's metric is chosen and judged (``--metric``, ``--target`` …)."""
+
+    metric: str | None = None
+    target: float | None = None
+    lower_is_better: bool | None = None
+    tolerance: float = 0.10
+
+
+class NotebookSession:
+    """A notebook, a kernel to run it on and today's results."""
+
+    def __init__(
+        self,
+        notebook: Notebook,
+        *,
+        kernel_name: str,
+        output_path: Path,
+        cell_timeout: float | None = None,
+        budget: float | None = None,
+        score_options: ScoreOptions | None = None,
+    ) -> None:
+        self.notebook = notebook
+        self.output_path = output_path
+        self.budget = budget
+        self.score_options = score_options or ScoreOptions()
+        self.kernel = KernelSession(kernel_name, cwd=notebook.folder)
+        self.runner = NotebookRunner(notebook, self.kernel, cell_timeout=cell_timeout)
+        self.stored_seconds = stored_timings(notebook.original.cells)
+        options = self.score_options
+        self.reference = reference_score(
+            notebook.original.cells,
+            metric=options.metric,
+            target=options.target,
+            lower_is_better=options.lower_is_better,
+        )
+        self.environment: EnvironmentFacts | None = None
+        self.dirty = False
+
+    def subscribe(self, listener: EventListener) -> None:
+        self.runner.subscribe(listener)
+
+    # -- kernel ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.kernel.start()
+
+    async def stop(self) -> None:
+        await self.kernel.shutdown()
+
+    async def restart(self) -> None:
+        """A fresh kernel; today's records stay on screen, the namespace is empty."""
+        await self.kernel.restart()
+
+    async def interrupt(self) -> None:
+        await self.runner.interrupt()
+
+    async def probe_environment(self) -> EnvironmentFacts:
+        sources = [source_text(self.notebook.cells[i]) for i in self.notebook.code_cell_indices()]
+        self.environment = await probe_environment(self.kernel, libraries_to_report(sources))
+        return self.environment
+
+    # -- running -----------------------------------------------------------------------
+
+    async def run_all(self) -> RunResult:
+        return await self._mark_dirty(self.runner.run_all())
+
+    async def run_cell(self, index: int) -> RunResult:
+        return await self._mark_dirty(self.runner.run_cell(index))
+
+    async def run_from(self, index: int) -> RunResult:
+        return await self._mark_dirty(self.runner.run_from(index))
+
+    async def run_to(self, index: int) -> RunResult:
+        return await self._mark_dirty(self.runner.run_to(index))
+
+    async def _mark_dirty(self, work) -> RunResult:  # type: ignore[no-untyped-def]
+        self.dirty = True
+        return await work
+
+    # -- saving ------------------------------------------------------------------------
+
+    def save(self) -> Path:
+        """Atomically write today's notebook to the output path; never the original unless
+        the output path was made the original on purpose (``--in-place``)."""
+        path = self.notebook.save(self.output_path)
+        self.dirty = False
+        return path
+
+    # -- what the panels show ----------------------------------------------------------
+
+    def today_seconds(self) -> dict[int, float]:
+        return {
+            index: run.seconds
+            for index, run in self.runner.runs.items()
+            if run.seconds is not None and run.status not in ("skipped", "pending")
+        }
+
+    def runtime_summary(self) -> RuntimeSummary:
+        remaining = [
+            index
+            for index, run in self.runner.runs.items()
+            if run.status in ("pending", "running", "skipped")
+        ]
+        return summarize_runtime(self.today_seconds(), self.stored_seconds, remaining, self.budget)
+
+    def score_comparison(self) -> ScoreComparison:
+        today = todays_score(self.reference, self.notebook.cells) if self.reference else None
+        if today is not None and self.runner.runs.get(today.cell_index) is not None:
+            if self.runner.runs[today.cell_index].status != "ok":
+                today = None  # outputs still stored from the original, not produced today
+        return compare_scores(self.reference, today, self.score_options.tolerance)
+
+    def failing_indices(self) -> list[int]:
+        return [index for index, run in sorted(self.runner.runs.items()) if run.failed]

@@ -1,0 +1,58 @@
+"""The Textual app: themes, the command palette and the main screen. Behaviour lives in
+screens and widgets; the session (core) is injected so tests pass real kernels."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.tui.screens.notebook_screen import NOTEBOOK_BINDINGS, NotebookScreen
+from mlemod_tui.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, stylesheet_path
+
+
+class MlemodApp(App[int]):
+    TITLE = "mlemod-tui"
+    CSS_PATH = str(stylesheet_path())
+
+    def __init__(
+        self,
+        session: NotebookSession,
+        *,
+        theme_name: str = DEFAULT_THEME,
+        animations: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        autostart: bool = True,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.animations = animations
+        self.clock = clock
+        self.autostart = autostart
+        for theme in load_themes():
+            self.register_theme(theme)
+        self.theme = theme_name
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **VARIABLE_DEFAULTS}
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            NotebookScreen(
+                self.session, animations=self.animations, clock=self.clock, autostart=self.autostart
+            )
+        )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every notebook key is also reachable from the command palette (ctrl+p)."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, NotebookScreen):
+            for binding in NOTEBOOK_BINDINGS:
+                action = getattr(screen, f"action_{binding.action}")
+                yield SystemCommand(binding.description, binding.tooltip or "", action)
+
+    async def on_unmount(self) -> None:
+        await self.session.stop()

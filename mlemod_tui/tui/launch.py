@@ -1,0 +1,47 @@
+"""Build the TUI from parsed command-line options and run it."""
+
+from __future__ import annotations
+
+import argparse
+
+from textual.theme import BUILTIN_THEMES
+
+from mlemod_tui.core.kernel import choose_kernel
+from mlemod_tui.core.notebook import load_notebook
+from mlemod_tui.core.runtime import parse_duration
+from mlemod_tui.core.session import NotebookSession, ScoreOptions
+from mlemod_tui.errors import MlemodError
+from mlemod_tui.headless import resolve_output
+from mlemod_tui.tui.app import MlemodApp
+from mlemod_tui.tui.themes import load_themes
+
+
+def make_session(args: argparse.Namespace) -> NotebookSession:
+    """The session the app drives, from CLI options; bad input raises MlemodError."""
+    notebook = load_notebook(args.notebook)
+    output = resolve_output(notebook, args.output, in_place=args.in_place)
+    if args.tolerance < 0:
+        raise MlemodError("--tolerance must be 0 or more (a fraction: 0.1 = 10%)")
+    return NotebookSession(
+        notebook,
+        kernel_name=choose_kernel(args.kernel, notebook.kernel_name()),
+        output_path=output,
+        cell_timeout=args.cell_timeout,
+        budget=parse_duration(args.budget) if args.budget else None,
+        score_options=ScoreOptions(
+            metric=args.metric,
+            target=args.target,
+            lower_is_better=True if args.lower_is_better else None,
+            tolerance=args.tolerance,
+        ),
+    )
+
+
+def launch_tui(args: argparse.Namespace) -> int:
+    names = [theme.name for theme in load_themes()] + sorted(BUILTIN_THEMES)
+    if args.theme not in names:
+        raise MlemodError(f"unknown theme {args.theme!r} (shipped: {', '.join(names)})")
+    session = make_session(args)
+    app = MlemodApp(session, theme_name=args.theme)
+    result = app.run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,1 @@
+"""Screens: the notebook view and the modal dialogs."""

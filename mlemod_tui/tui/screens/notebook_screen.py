@@ -1,0 +1,356 @@
+"""The main screen: cell list, cell view, runtime and score panels, kernel bar.
+
+Keys become session commands run in workers; core events come back as messages and are
+rendered. The screen keeps no business state of its own beyond what is on display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from mlemod_tui.core.execution import RunEvent
+from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.errors import MlemodError
+from mlemod_tui.tui.messages import (
+    CellOutputReceived,
+    CellRunFinished,
+    CellRunStarted,
+    KernelDeathReported,
+    RunCompleted,
+    message_for,
+)
+from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
+from mlemod_tui.tui.screens.help_screen import HelpScreen
+from mlemod_tui.tui.widgets.cell_list import CellList
+from mlemod_tui.tui.widgets.cell_view import CellView
+from mlemod_tui.tui.widgets.kernel_bar import KernelBar
+from mlemod_tui.tui.widgets.runtime_panel import RuntimePanel
+from mlemod_tui.tui.widgets.score_panel import ScorePanel
+
+ELAPSED_REFRESH_SECONDS = 0.25
+
+NOTEBOOK_BINDINGS = [
+    Binding("r", "run_cell", "Run cell", tooltip="run the selected cell"),
+    Binding("a", "run_all", "Run all", tooltip="run every code cell from the top"),
+    Binding("t", "run_to", "Run to here", tooltip="run from the top down to the selected cell"),
+    Binding("f", "run_from", "Run from here", tooltip="run the selected cell and all after it"),
+    Binding("i", "interrupt", "Interrupt", tooltip="interrupt the running cell"),
+    Binding("K", "restart_kernel", "Restart", tooltip="restart the kernel (asks first)"),
+    Binding("n", "next_failure", "Next fail", tooltip="jump to the next failing cell"),
+    Binding("p", "previous_failure", "Prev fail", tooltip="jump to the previous failing cell"),
+    Binding("o", "toggle_outputs", "Outputs", tooltip="show or hide the cell's outputs"),
+    Binding("s", "save", "Save", tooltip="save the notebook atomically to the output path"),
+    Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
+    Binding("q", "quit", "Quit", tooltip="quit (asks when there is unsaved work)"),
+]
+
+
+class NotebookScreen(Screen[None]):
+    BINDINGS = NOTEBOOK_BINDINGS
+
+    def __init__(
+        self,
+        session: NotebookSession,
+        *,
+        animations: bool = True,
+        clock: Callable[[], float],
+        autostart: bool = True,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.animations = animations
+        self.clock = clock
+        self.autostart = autostart
+        self._active_cell: tuple[int, float] | None = None  # (cell index, clock at start)
+        self._run_in_progress = False
+        session.subscribe(self._forward)
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        notebook = self.session.notebook
+        yield KernelBar(id="kernel-bar")
+        with Horizontal(id="main"):
+            yield CellList(notebook, spinner=self.animations, id="cell-list")
+            yield CellView(notebook, id="cell-view")
+            with Vertical(id="side"):
+                runtime = RuntimePanel(id="runtime-panel")
+                runtime.border_title = "Runtime"
+                yield runtime
+                score = ScorePanel(id="score-panel")
+                score.border_title = "Score"
+                yield score
+        yield Footer()
+
+    def on_mount(self) -> None:
+        notebook = self.session.notebook
+        self.sub_title = str(notebook.path)
+        first_code = next(iter(notebook.code_cell_indices()), 0)
+        cells = self.query_one(CellList)
+        cells.focus()
+        if notebook.cells:
+            cells.select(first_code)
+            self._show_cell(first_code)
+        self._refresh_panels()
+        self._refresh_kernel_bar()
+        if self.animations:
+            self.set_interval(ELAPSED_REFRESH_SECONDS, self._tick)
+        if self.autostart:
+            self.start_kernel()
+
+    # -- core events -> messages -> widgets ---------------------------------------------
+
+    def _forward(self, event: RunEvent) -> None:
+        """Runner callback (on the app's loop, inside a worker): hand the event to Textual."""
+        self.post_message(message_for(event))
+
+    def on_cell_run_started(self, message: CellRunStarted) -> None:
+        self._active_cell = (message.index, self.clock())
+        self.query_one(CellList).set_status(message.index, "running")
+        self.query_one(CellView).start_live(message.index)
+        self._refresh_kernel_bar()
+
+    def on_cell_output_received(self, message: CellOutputReceived) -> None:
+        self.query_one(CellView).feed_live(message.index, message.event)
+
+    def on_cell_run_finished(self, message: CellRunFinished) -> None:
+        run = message.run
+        if self._active_cell and self._active_cell[0] == run.index:
+            self._active_cell = None
+        self.query_one(CellList).set_status(run.index, run.status, run.seconds)
+        view = self.query_one(CellView)
+        view.stop_live(run.index)
+        if view.index == run.index:
+            self._show_cell(run.index)
+        self._refresh_panels()
+
+    def on_kernel_death_reported(self, message: KernelDeathReported) -> None:
+        self._refresh_kernel_bar()
+        self.notify(
+            f"{message.message}. Press K to restart it; your cells and outputs are kept.",
+            title="Kernel died",
+            severity="error",
+            timeout=10,
+        )
+
+    def on_run_completed(self, message: RunCompleted) -> None:
+        failure = message.result.first_failure
+        if failure is not None:
+            self.query_one(CellList).select(failure.index)
+            self._show_cell(failure.index)
+        self._refresh_kernel_bar()
+        self._refresh_panels()
+
+    def on_cell_list_cell_selected(self, message: CellList.CellSelected) -> None:
+        self._show_cell(message.index)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_run_cell(self) -> None:
+        self._start_run(self.session.run_cell, self._selected())
+
+    def action_run_all(self) -> None:
+        self._start_run(lambda _index: self.session.run_all(), 0)
+
+    def action_run_to(self) -> None:
+        self._start_run(self.session.run_to, self._selected())
+
+    def action_run_from(self) -> None:
+        self._start_run(self.session.run_from, self._selected())
+
+    def action_interrupt(self) -> None:
+        if not self._run_in_progress:
+            self.notify("Nothing is running.", timeout=3)
+            return
+        self.interrupt_kernel()
+
+    def action_restart_kernel(self) -> None:
+        def answered(answer: str | None) -> None:
+            if answer == "restart":
+                self.restart_kernel()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Restart the kernel? Its variables are lost; cells, outputs and edits are kept.",
+                [("restart", "Restart"), ("cancel", "Cancel")],
+            ),
+            answered,
+        )
+
+    def action_next_failure(self) -> None:
+        self._jump_failure(forward=True)
+
+    def action_previous_failure(self) -> None:
+        self._jump_failure(forward=False)
+
+    def action_toggle_outputs(self) -> None:
+        self.query_one(CellView).toggle_outputs()
+
+    def action_save(self) -> None:
+        try:
+            path = self.session.save()
+        except MlemodError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=10)
+            return
+        self.notify(f"Saved {path}", timeout=4)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(list(NOTEBOOK_BINDINGS)))
+
+    def action_quit(self) -> None:
+        if not self.session.dirty:
+            self.app.exit(0)
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                self.action_save()
+                if not self.session.dirty:
+                    self.app.exit(0)
+            elif answer == "discard":
+                self.app.exit(0)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Today's results are not saved. Save to {self.session.output_path} first?",
+                [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
+            ),
+            answered,
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Dim Interrupt in the footer when nothing runs. Run keys stay live so that pressing
+        one at the wrong moment says why nothing happens."""
+        if action == "interrupt":
+            return True if self._run_in_progress else None
+        return True
+
+    # -- workers -------------------------------------------------------------------------
+
+    @work(group="kernel", exit_on_error=False)
+    async def start_kernel(self) -> None:
+        self._refresh_kernel_bar()
+        try:
+            await self.session.start()
+        except MlemodError as exc:
+            self.notify(str(exc), title="Kernel did not start", severity="error", timeout=15)
+            return
+        finally:
+            self._refresh_kernel_bar()
+        await self._probe()
+
+    @work(group="kernel", exit_on_error=False)
+    async def restart_kernel(self) -> None:
+        try:
+            self._refresh_kernel_bar("starting")
+            await self.session.restart()
+        except MlemodError as exc:
+            self.notify(str(exc), title="Restart failed", severity="error", timeout=15)
+        finally:
+            self._refresh_kernel_bar()
+            self.refresh_bindings()
+        await self._probe()
+
+    @work(group="control", exit_on_error=False)
+    async def interrupt_kernel(self) -> None:
+        await self.session.interrupt()
+
+    @work(group="run", exit_on_error=False)
+    async def _run_worker(self, command: Callable[[int], Awaitable[Any]], index: int) -> None:
+        try:
+            await command(index)
+        except MlemodError as exc:
+            self.notify(str(exc), title="Cannot run", severity="error", timeout=10)
+        finally:
+            self._run_in_progress = False
+            self._active_cell = None
+            self._refresh_kernel_bar()
+            self.refresh_bindings()
+        if self.session.kernel.state == "idle":
+            await self._probe()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for unexpected worker failures: a clear message, never a dump."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error", severity="error")
+            self._run_in_progress = False
+            self.refresh_bindings()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _start_run(self, command: Callable[[int], Awaitable[Any]], index: int) -> None:
+        if self._run_in_progress:
+            self.notify("A run is in progress: interrupt it (i) first.", timeout=4)
+            return
+        state = self.session.kernel.state
+        if state != "idle":
+            hint = " Press K to restart it." if state == "dead" else ""
+            self.notify(f"The kernel is {state}.{hint}", severity="warning", timeout=5)
+            return
+        self._run_in_progress = True
+        self.refresh_bindings()
+        self._run_worker(command, index)
+
+    async def _probe(self) -> None:
+        try:
+            await self.session.probe_environment()
+        except MlemodError:
+            return  # the kernel bar keeps its previous facts; the kernel state says why
+        self._refresh_kernel_bar()
+
+    def _selected(self) -> int:
+        return self.query_one(CellList).selected_index
+
+    def _show_cell(self, index: int) -> None:
+        run = self.session.runner.runs.get(index)
+        origin = ""
+        if run is not None:
+            origin = "stored outputs (original)" if run.status == "pending" else f"today: {run.status}"
+        self.query_one(CellView).show_cell(index, origin)
+
+    def _jump_failure(self, *, forward: bool) -> None:
+        failures = self.session.failing_indices()
+        if not failures:
+            self.notify("No failing cell.", timeout=3)
+            return
+        current = self._selected()
+        if forward:
+            target = next((i for i in failures if i > current), failures[0])
+        else:
+            target = next((i for i in reversed(failures) if i < current), failures[-1])
+        self.query_one(CellList).select(target)
+        self._show_cell(target)
+
+    def _tick(self) -> None:
+        if self._active_cell is None:
+            return
+        index, since = self._active_cell
+        elapsed = self.clock() - since
+        self.query_one(CellList).set_elapsed(index, elapsed)
+        self._refresh_panels()
+
+    def _refresh_panels(self) -> None:
+        session = self.session
+        running = None
+        if self._active_cell is not None:
+            running = (self._active_cell[0], self.clock() - self._active_cell[1])
+        self.query_one(RuntimePanel).show(
+            session.runtime_summary(), session.today_seconds(), session.stored_seconds, running
+        )
+        self.query_one(ScorePanel).show(session.score_comparison())
+
+    def _refresh_kernel_bar(self, state: str | None = None) -> None:
+        kernel = self.session.kernel
+        self.query_one(KernelBar).show(
+            kernel.kernel_name, state or kernel.state, self.session.environment
+        )

@@ -1,0 +1,104 @@
+"""The cell list: index, status glyph, first source line and seconds, one row per cell.
+
+A DataTable, because it mounts 1,000 rows in about half a second (a ListView takes 18 s).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from mlemod_tui.core.notebook import Notebook, source_text
+from mlemod_tui.core.runtime import format_seconds
+from mlemod_tui.progress import first_line
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+GLYPHS: dict[str, tuple[str, str]] = {
+    "pending": ("○", "dim"),
+    "running": ("▶", "bold cyan"),
+    "ok": ("✓", "green"),
+    "error": ("✗", "bold red"),
+    "timeout": ("⏱", "yellow"),
+    "died": ("☠", "bold magenta"),
+    "interrupted": ("■", "yellow"),
+    "skipped": ("·", "dim"),
+}
+
+
+class CellList(DataTable[Text]):
+    """Rows keyed by cell index; the highlighted row is the selected cell."""
+
+    class CellSelected(Message):
+        """The user moved to another cell."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, notebook: Notebook, *, spinner: bool = True, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.notebook = notebook
+        self.spinner = spinner
+        self._statuses: dict[int, str] = {}
+        self._spinning_index: int | None = None
+        self._frame = 0
+
+    def on_mount(self) -> None:
+        self.add_column("#", key="index", width=4)
+        self.add_column(" ", key="status", width=1)
+        self.add_column("cell", key="source", width=26)
+        self.add_column("time", key="time", width=7)
+        rows = []
+        for index, cell in enumerate(self.notebook.cells):
+            markdown = cell.cell_type != "code"
+            style = "dim italic" if markdown else ""
+            status = Text(" ") if markdown else self._glyph("pending")
+            label = first_line(source_text(cell), 60) or ("(empty)" if not markdown else "")
+            if markdown:
+                label = label.lstrip("# ")
+            rows.append(
+                (Text(str(index), style="dim"), status, Text(label, style=style), Text(""))
+            )
+        keys = [str(i) for i in range(len(rows))]
+        for key, row in zip(keys, rows, strict=True):
+            self.add_row(*row, key=key)
+        if self.spinner:
+            self.set_interval(0.1, self._spin)
+
+    @property
+    def selected_index(self) -> int:
+        return max(self.cursor_row, 0)
+
+    def select(self, index: int) -> None:
+        self.move_cursor(row=index, scroll=True)
+
+    def set_status(self, index: int, status: str, seconds: float | None = None) -> None:
+        self._statuses[index] = status
+        self._spinning_index = index if status == "running" else (None if self._spinning_index == index else self._spinning_index)
+        key = str(index)
+        self.update_cell(key, "status", self._glyph(status))
+        time_text = format_seconds(seconds) if seconds is not None else ""
+        self.update_cell(key, "time", Text(time_text, style="dim" if status == "running" else ""))
+
+    def set_elapsed(self, index: int, seconds: float) -> None:
+        self.update_cell(str(index), "time", Text(format_seconds(seconds), style="cyan"))
+
+    def status_of(self, index: int) -> str:
+        return self._statuses.get(index, "pending")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.CellSelected(event.cursor_row))
+
+    def _glyph(self, status: str) -> Text:
+        glyph, style = GLYPHS.get(status, ("?", ""))
+        if status == "running" and self.spinner:
+            glyph = SPINNER[self._frame % len(SPINNER)]
+        return Text(glyph, style=style)
+
+    def _spin(self) -> None:
+        if self._spinning_index is None:
+            return
+        self._frame += 1
+        self.update_cell(str(self._spinning_index), "status", self._glyph("running"))

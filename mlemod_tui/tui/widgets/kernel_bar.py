@@ -1,0 +1,33 @@
+"""The kernel bar: kernel name and state, Python and library versions, the GPU."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from mlemod_tui.core.environment import EnvironmentFacts
+
+STATE_STYLES = {
+    "starting": "yellow",
+    "idle": "green",
+    "busy": "bold cyan",
+    "dead": "bold red",
+    "shut down": "dim",
+    "not started": "dim",
+}
+
+
+class KernelBar(Static):
+    """One line, refreshed when the kernel changes state or the probe answers."""
+
+    def show(self, kernel_name: str, state: str, environment: EnvironmentFacts | None) -> None:
+        text = Text.assemble(("● ", STATE_STYLES.get(state, "")), (kernel_name, "bold"), " ")
+        text.append(state, style=STATE_STYLES.get(state, ""))
+        if state == "dead":
+            text.append("  (press K to restart)", style="red")
+        if environment is not None:
+            text.append(f" · Python {environment.python}")
+            for name, version in environment.versions.items():
+                text.append(f" · {name} {version or 'not installed'}", style="" if version else "yellow")
+            text.append(f" · {environment.gpu_summary()}", style="dim" if not environment.gpus else "green")
+        self.update(text)

@@ -1,0 +1,48 @@
+"""Score: the notebook's own stored metric against today's, with the verdict."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from mlemod_tui.core.scores import ScoreComparison
+
+VERDICT_STYLES = {
+    "within": "bold green",
+    "drifted": "bold red",
+    "not produced yet": "yellow",
+    "no reference": "dim",
+}
+
+
+def _number(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.4g}%" if percent else f"{value:.4g}"
+
+
+class ScorePanel(Static):
+    """Reference, today, difference, tolerance, verdict."""
+
+    def show(self, comparison: ScoreComparison) -> None:
+        reference, today = comparison.reference, comparison.today
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="bold")
+        table.add_column()
+        if reference is None:
+            table.add_row("metric", Text("none found in the stored outputs", style="dim"))
+            table.add_row("", Text("(--metric NAME or --target VALUE)", style="dim"))
+        else:
+            where = f"cell {reference.cell_index}" if reference.cell_index >= 0 else "--target"
+            direction = "lower is better" if reference.lower_is_better else "higher is better"
+            table.add_row("metric", f"{reference.name} ({where}, {direction})")
+            table.add_row("reference", _number(reference.value, reference.percent))
+            table.add_row("today", _number(today.value if today else None, bool(today and today.percent)))
+            if today is not None and comparison.difference is not None:
+                relative = f" ({comparison.relative:+.1%})" if comparison.relative is not None else ""
+                table.add_row("difference", f"{comparison.difference:+.4g}{relative}")
+        table.add_row("tolerance", f"±{comparison.tolerance:.0%}")
+        verdict = comparison.verdict
+        table.add_row("verdict", Text(verdict, style=VERDICT_STYLES.get(verdict, "")))
+        self.update(table)

@@ -1,0 +1,1 @@
+"""Themes and stylesheets shipped inside the wheel as mlemod_tui.themes."""
