@@ -96,13 +96,20 @@ def load_notebook(path: Path | str) -> Notebook:
         raise NotebookError(
             f"{path}: unsupported nbformat version {major!r} (supported: {supported})"
         )
-    original_version = (int(major), int(raw.get("nbformat_minor", 0) or 0))
+    minor = raw.get("nbformat_minor", 0)
+    original_version = (int(major), minor if isinstance(minor, int) else 0)
     try:
-        node = nbformat.reads(text, as_version=4)
+        # Not nbformat.reads: its validation replaces missing or duplicate cell ids with
+        # random ones (and warns on stderr), and ids must derive from positions (_normalize).
+        node = nbformat.convert(nbformat.versions[major].to_notebook_json(raw), 4)
     except Exception as exc:  # nbformat raises many types for a broken structure
         raise NotebookError(f"{path}: not a valid notebook ({_first_line(exc)})") from None
-    if not isinstance(node.get("cells"), list):
+    cells = node.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
         raise NotebookError(f"{path}: not a valid notebook (no list of cells)")
+    if major == 3:
+        for cell in cells:
+            cell.pop("id", None)  # the v3 upgrade invents random ids
     _normalize(node)
     node = _validated(path, node)
     return Notebook(

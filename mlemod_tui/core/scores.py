@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 __all__ = [
@@ -201,13 +202,18 @@ _SEP = (
 )
 _WRAP = r"(?P<wrap>(?:np\.|numpy\.)?float(?:16|32|64)?\()?"
 
+# The leading letter lookahead is only a speed-up: it lets the engine skip
+# digits and progress-bar characters before trying the long alternations.
 _GENERIC_RE = re.compile(
-    r"(?<![A-Za-z0-9_])" + _NAME + _WHERE + _SEP + _WRAP
+    r"(?=[A-Za-z])(?<![A-Za-z0-9_])" + _NAME + _WHERE + _SEP + _WRAP
     + r"(?P<num>" + _NUM + r")" + _NUM_END + r"(?(wrap)\))"
     + r"(?P<pct>[ \t]?%)?(?P<spread>" + _SPREAD + r")?",
     re.IGNORECASE,
 )
 _NAME_RE = re.compile(_NAME, re.IGNORECASE)
+_KEYWORD_RES = tuple(
+    (re.compile(pattern, re.IGNORECASE), canonical) for pattern, canonical in _KEYWORDS
+)
 _QUALIFIER_RE = re.compile(
     r"(?<![A-Za-z0-9])(?:" + _QUALIFIERS + r")(?![A-Za-z0-9])", re.IGNORECASE
 )
@@ -265,10 +271,11 @@ def _plain(text: str) -> str:
     return re.sub(r"\btop[ -]?(\d+)\b", r"top-\1", words)
 
 
+@lru_cache(maxsize=1024)
 def _canonical_keyword(keyword: str) -> str:
-    """Map a matched keyword to its one canonical spelling."""
-    for pattern, canonical in _KEYWORDS:
-        if re.fullmatch(pattern, keyword, re.IGNORECASE):
+    """Map a matched keyword to its one canonical spelling (cached: long logs repeat it)."""
+    for pattern, canonical in _KEYWORD_RES:
+        if pattern.fullmatch(keyword):
             return canonical if canonical is not None else _plain(keyword.replace("-", " "))
     return _plain(keyword)
 
@@ -287,7 +294,13 @@ def _qualifier_words(text: str | None) -> list[str]:
     """Qualifier words found in ``text``, canonical and in order."""
     if not text:
         return []
-    return [_canonical_qualifier(m.group(0)) for m in _QUALIFIER_RE.finditer(text)]
+    return list(_cached_qualifier_words(text))
+
+
+@lru_cache(maxsize=1024)
+def _cached_qualifier_words(text: str) -> tuple[str, ...]:
+    """Cached because training logs repeat the same qualifiers thousands of times."""
+    return tuple(_canonical_qualifier(m.group(0)) for m in _QUALIFIER_RE.finditer(text))
 
 
 def _join_name(qualifiers: Sequence[str], keyword: str) -> str:
@@ -299,6 +312,7 @@ def _join_name(qualifiers: Sequence[str], keyword: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=1024)
 def normalise_metric_name(raw: str) -> str:
     """Normalise a metric name so printed, coded and typed forms compare equal."""
     text = raw.strip().strip("'\"").strip().rstrip(":=").strip().strip("_")
@@ -308,6 +322,7 @@ def normalise_metric_name(raw: str) -> str:
     return _join_name(_qualifier_words(match["qual"]), _canonical_keyword(match["kw"]))
 
 
+@lru_cache(maxsize=1024)
 def infer_lower_is_better(name: str) -> bool:
     """Guess the direction from the name: losses and errors go down."""
     tokens = re.findall(r"[a-z0-9]+", name.lower())
@@ -409,15 +424,17 @@ def _booster_name(dataset: str, metric: str) -> str:
 
 
 def _booster_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
-    """``[99] validation_0-logloss:0.12`` and ``[100] valid_0's auc: 0.91``."""
-    for match in _LGBM_RE.finditer(line):
-        name = _booster_name(match["ds"], match["metric"])
-        yield match.start(), match.end(), _Hit(name, float(match["num"]), False, match.group(0))
+    """``[99] validation_0-logloss:0.12`` and ``[100] valid_0's auc: 0.91``.
+
+    Only on ``[N]`` iteration lines, so prose like "Cohen's kappa: 0.7" is
+    left to the keyword finder.
+    """
     if not _ITERATION_LINE_RE.match(line):
         return
-    for match in _XGB_RE.finditer(line):
-        name = _booster_name(match["ds"], match["metric"])
-        yield match.start(), match.end(), _Hit(name, float(match["num"]), False, match.group(0))
+    for pattern in (_LGBM_RE, _XGB_RE):
+        for match in pattern.finditer(line):
+            name = _booster_name(match["ds"], match["metric"])
+            yield match.start(), match.end(), _Hit(name, float(match["num"]), False, match.group(0))
 
 
 def _label_before(line: str, end: int) -> str | None:
@@ -428,6 +445,8 @@ def _label_before(line: str, end: int) -> str | None:
 
 def _spread_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
     """``0.95 (+/- 0.02)``: named after the preceding words, else ``cv score``."""
+    if "+-" not in line and "+/-" not in line and "±" not in line:
+        return
     for match in _PM_RE.finditer(line):
         if not _looks_measured(match["num"], match["pct"]):
             continue
@@ -439,7 +458,7 @@ def _spread_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
 
 def _mean_std_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
     """The classic model-comparison print ``LR: 0.958333 (0.045644)``."""
-    match = _MEAN_STD_RE.match(line)
+    match = _MEAN_STD_RE.match(line) if line.rstrip().endswith(")") else None
     if match and "." in match["num"] and "." in match["std"]:
         name = normalise_metric_name(match["label"])
         yield match.start(), match.end(), _Hit(name, float(match["num"]), False, line.strip())
@@ -667,7 +686,9 @@ def _tuple_hints(target: ast.Tuple | ast.List, hint: _Hint) -> dict[str, _Hint]:
     return out
 
 
-def _assigned_hints(statements: Sequence[ast.stmt], metric_names: tuple[str, ...]) -> dict[str, _Hint]:
+def _assigned_hints(
+    statements: Sequence[ast.stmt], metric_names: tuple[str, ...]
+) -> dict[str, _Hint]:
     """Variables assigned from scoring calls earlier in the cell."""
     assigned: dict[str, _Hint] = {}
     for statement in statements:
@@ -750,7 +771,8 @@ def _keras_metric_names(source: str) -> tuple[str, ...] | None:
         found = re.search(r"metrics\s*=\s*\[([^\]]*)\]", source)
         if not found:
             return None
-        return tuple(normalise_metric_name(s) for s in re.findall(r"['\"]([^'\"]+)['\"]", found.group(1)))
+        quoted = re.findall(r"['\"]([^'\"]+)['\"]", found.group(1))
+        return tuple(normalise_metric_name(item) for item in quoted)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _call_name(node) == "compile":
             for keyword in node.keywords:
@@ -790,10 +812,14 @@ def extract_scores(
 
     ``source`` lets a bare number (``0.93`` after ``model.score(...)``) or a
     list (``[0.31, 0.93]`` after ``model.evaluate(...)``) be recognised;
-    ``keras_metrics`` names the values after the loss in such a list.
+    ``keras_metrics`` names the values after the loss in such a list
+    (default: the ``metrics=[...]`` of a ``compile`` call in ``source``).
     Error outputs are ignored.
     """
-    hint = _result_hint(_join(source), tuple(keras_metrics or ()))
+    source_text = _join(source)
+    if keras_metrics is None:
+        keras_metrics = _keras_metric_names(source_text)  # compile and evaluate in one cell
+    hint = _result_hint(source_text, tuple(keras_metrics or ()))
     scores: list[Score] = []
     for output in outputs:
         text = _output_text(output)

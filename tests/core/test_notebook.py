@@ -77,7 +77,9 @@ def test_v44_notebook_gets_ids_stable_across_loads(tmp_path: Path, make_notebook
     assert first.kernel_name() == "python3"
 
 
-def test_existing_ids_are_kept_and_duplicates_repaired(tmp_path: Path, make_notebook) -> None:
+def test_existing_ids_are_kept_and_duplicates_repaired(
+    tmp_path: Path, make_notebook, recwarn: pytest.WarningsRecorder
+) -> None:
     path = make_notebook(tmp_path, ["a = 1", "b = 2", "c = 3"])
     raw = json.loads(path.read_text())
     raw["cells"][0]["id"] = "keep-me"
@@ -91,6 +93,23 @@ def test_existing_ids_are_kept_and_duplicates_repaired(tmp_path: Path, make_note
     assert ids[0] == "keep-me" and ids[1] == "dup"
     assert len(set(ids)) == 3
     assert load_notebook(path).cells[2].id == ids[2]  # the repair is deterministic
+    assert not [w for w in recwarn if "nbformat" in w.filename]  # and silent (no stderr noise)
+
+
+def test_v45_cells_without_ids_get_stable_ids_silently(
+    tmp_path: Path, make_notebook, recwarn: pytest.WarningsRecorder
+) -> None:
+    path = make_notebook(tmp_path, ["a = 1", "b = 2"])
+    raw = json.loads(path.read_text())
+    for cell in raw["cells"]:
+        del cell["id"]
+    path.write_text(json.dumps(raw))
+
+    ids = [c.id for c in load_notebook(path).cells]
+
+    assert ids == [c.id for c in load_notebook(path).cells]
+    assert len(set(ids)) == 2
+    assert not [w for w in recwarn if "nbformat" in w.filename]
 
 
 def test_v3_notebook_is_upgraded(tmp_path: Path) -> None:
@@ -110,6 +129,7 @@ def test_v3_notebook_is_upgraded(tmp_path: Path) -> None:
     assert nb.cells[3].outputs[0].output_type == "execute_result"
     assert nb.cells[3].outputs[0].data["text/plain"] == "2"
     assert len({c.id for c in nb.cells}) == 4
+    assert [c.id for c in load_notebook(path).cells] == [c.id for c in nb.cells]  # stable
     nbformat.validate(nb.node)
     # and it saves as a valid v4 notebook
     out = nb.save(tmp_path / "old.v4.ipynb")
@@ -135,6 +155,22 @@ def test_v3_notebook_is_upgraded(tmp_path: Path) -> None:
         (
             "no-cells.ipynb",
             '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}}',
+            "not a valid notebook",
+        ),
+        (
+            "cells-not-dicts.ipynb",
+            '{"nbformat": 4, "nbformat_minor": "x", "metadata": {}, "cells": [1, 2]}',
+            "not a valid notebook",
+        ),
+        (
+            "bad-source.ipynb",
+            '{"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [{"cell_type": "code",'
+            ' "source": 5, "metadata": {}, "outputs": [], "execution_count": null}]}',
+            "not a valid notebook",
+        ),
+        (
+            "bad-v3.ipynb",
+            '{"nbformat": 3, "nbformat_minor": 0, "metadata": {}}',
             "not a valid notebook",
         ),
         (
@@ -195,7 +231,7 @@ def test_set_source_changes_only_that_cell(tmp_path: Path, make_notebook) -> Non
 
     before = json.loads(untouched.save(tmp_path / "before.ipynb").read_text())
     after = json.loads(edited.save(tmp_path / "after.ipynb").read_text())
-    assert after["cells"][2]["source"] == "y = math.tau\n# modernized"
+    assert source_text(after["cells"][2]) == "y = math.tau\n# modernized"
     after["cells"][2]["source"] = before["cells"][2]["source"]
     assert after == before  # metadata, ids, outputs, the other cells: all identical
 

@@ -24,11 +24,12 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         table = Table(title="mlemod-tui keys", expand=True, show_edge=False)
         table.add_column("key", style="bold", no_wrap=True)
-        table.add_column("action")
+        table.add_column("action", no_wrap=True)
+        table.add_column("what it does")
         for binding in self.key_bindings:
             keys = ", ".join(self.app.get_key_display(Binding(key, "")) for key in binding.key.split(","))
-            table.add_row(keys, binding.tooltip or binding.description)
-        table.add_row("ctrl+p", "command palette: every action, and the theme")
+            table.add_row(keys, binding.description, binding.tooltip)
+        table.add_row("ctrl+p", "Palette", "command palette: every action above, and the theme")
         with Vertical(id="help-dialog"):
             yield Static(table)
             yield Static("Escape closes this screen.", id="help-footer")
