@@ -6,6 +6,8 @@ ran, what is unsaved, the reference score) so no front end has to.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,13 @@ from mlemod_tui.core.execution import EventListener, NotebookRunner, RunResult
 from mlemod_tui.core.kernel import KernelSession
 from mlemod_tui.core.notebook import Notebook, source_text
 from mlemod_tui.core.runtime import RuntimeSummary, stored_timings, summarize_runtime
-from mlemod_tui.core.scores import ScoreComparison, compare_scores, reference_score, todays_score
+from mlemod_tui.core.scores import (
+    Score,
+    ScoreComparison,
+    compare_scores,
+    reference_score,
+    todays_score,
+)
 
 
 @dataclass(frozen=True)
@@ -47,15 +55,19 @@ class NotebookSession:
         self.kernel = KernelSession(kernel_name, cwd=notebook.folder)
         self.runner = NotebookRunner(notebook, self.kernel, cell_timeout=cell_timeout)
         self.stored_seconds = stored_timings(notebook.original.cells)
+        self.environment: EnvironmentFacts | None = None
+        self.dirty = False
+
+    @functools.cached_property
+    def reference(self) -> Score | None:
+        """The stored metric to reproduce; computed on first use (it scans every output)."""
         options = self.score_options
-        self.reference = reference_score(
-            notebook.original.cells,
+        return reference_score(
+            self.notebook.original.cells,
             metric=options.metric,
             target=options.target,
             lower_is_better=options.lower_is_better,
         )
-        self.environment: EnvironmentFacts | None = None
-        self.dirty = False
 
     def subscribe(self, listener: EventListener) -> None:
         self.runner.subscribe(listener)
@@ -94,7 +106,7 @@ class NotebookSession:
     async def run_to(self, index: int) -> RunResult:
         return await self._mark_dirty(self.runner.run_to(index))
 
-    async def _mark_dirty(self, work) -> RunResult:  # type: ignore[no-untyped-def]
+    async def _mark_dirty(self, work: Awaitable[RunResult]) -> RunResult:
         self.dirty = True
         return await work
 

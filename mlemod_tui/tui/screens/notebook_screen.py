@@ -41,8 +41,8 @@ ELAPSED_REFRESH_SECONDS = 0.25
 NOTEBOOK_BINDINGS = [
     Binding("r", "run_cell", "Run cell", tooltip="run the selected cell"),
     Binding("a", "run_all", "Run all", tooltip="run every code cell from the top"),
-    Binding("t", "run_to", "Run to here", tooltip="run from the top down to the selected cell"),
-    Binding("f", "run_from", "Run from here", tooltip="run the selected cell and all after it"),
+    Binding("t", "run_to", "To here", tooltip="run from the top down to the selected cell"),
+    Binding("f", "run_from", "From here", tooltip="run the selected cell and all after it"),
     Binding("i", "interrupt", "Interrupt", tooltip="interrupt the running cell"),
     Binding("K", "restart_kernel", "Restart", tooltip="restart the kernel (asks first)"),
     Binding("n", "next_failure", "Next fail", tooltip="jump to the next failing cell"),
@@ -100,8 +100,8 @@ class NotebookScreen(Screen[None]):
         if notebook.cells:
             cells.select(first_code)
             self._show_cell(first_code)
-        self._refresh_panels()
         self._refresh_kernel_bar()
+        self.call_after_refresh(self.find_reference_score)
         if self.animations:
             self.set_interval(ELAPSED_REFRESH_SECONDS, self._tick)
         if self.autostart:
@@ -259,6 +259,13 @@ class NotebookScreen(Screen[None]):
             self._refresh_kernel_bar()
             self.refresh_bindings()
         await self._probe()
+
+    @work(thread=True, group="score", exit_on_error=False)
+    def find_reference_score(self) -> None:
+        """The reference scan reads every stored output (0.2 s on 1,000 cells): off the UI
+        thread, so the first paint does not wait for it."""
+        _ = self.session.reference
+        self.app.call_from_thread(self._refresh_panels)
 
     @work(group="control", exit_on_error=False)
     async def interrupt_kernel(self) -> None:

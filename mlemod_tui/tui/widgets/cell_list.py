@@ -8,6 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from mlemod_tui.core.notebook import Notebook, source_text
 from mlemod_tui.core.runtime import format_seconds
@@ -43,11 +44,12 @@ class CellList(DataTable[Text]):
         self._statuses: dict[int, str] = {}
         self._spinning_index: int | None = None
         self._frame = 0
+        self._row_keys: list[RowKey] = []
 
     def on_mount(self) -> None:
         self.add_column("#", key="index", width=4)
         self.add_column(" ", key="status", width=1)
-        self.add_column("cell", key="source", width=26)
+        self.add_column("cell", key="source", width=24)
         self.add_column("time", key="time", width=7)
         rows = []
         for index, cell in enumerate(self.notebook.cells):
@@ -60,9 +62,8 @@ class CellList(DataTable[Text]):
             rows.append(
                 (Text(str(index), style="dim"), status, Text(label, style=style), Text(""))
             )
-        keys = [str(i) for i in range(len(rows))]
-        for key, row in zip(keys, rows, strict=True):
-            self.add_row(*row, key=key)
+        # One bulk add: row keys are generated, so we keep index -> key ourselves.
+        self._row_keys = self.add_rows(rows)
         if self.spinner:
             self.set_interval(0.1, self._spin)
 
@@ -76,13 +77,13 @@ class CellList(DataTable[Text]):
     def set_status(self, index: int, status: str, seconds: float | None = None) -> None:
         self._statuses[index] = status
         self._spinning_index = index if status == "running" else (None if self._spinning_index == index else self._spinning_index)
-        key = str(index)
+        key = self._row_keys[index]
         self.update_cell(key, "status", self._glyph(status))
         time_text = format_seconds(seconds) if seconds is not None else ""
         self.update_cell(key, "time", Text(time_text, style="dim" if status == "running" else ""))
 
     def set_elapsed(self, index: int, seconds: float) -> None:
-        self.update_cell(str(index), "time", Text(format_seconds(seconds), style="cyan"))
+        self.update_cell(self._row_keys[index], "time", Text(format_seconds(seconds), style="cyan"))
 
     def status_of(self, index: int) -> str:
         return self._statuses.get(index, "pending")
@@ -101,4 +102,4 @@ class CellList(DataTable[Text]):
         if self._spinning_index is None:
             return
         self._frame += 1
-        self.update_cell(str(self._spinning_index), "status", self._glyph("running"))
+        self.update_cell(self._row_keys[self._spinning_index], "status", self._glyph("running"))

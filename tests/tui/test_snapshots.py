@@ -1,0 +1,102 @@
+"""Snapshot tests: the screen in its main states, deterministic.
+
+The app runs with no kernel started, no spinner or clock ticking, fixed environment facts,
+and core events posted by hand, so the picture depends only on rendering code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from nbformat.v4 import new_output
+
+from mlemod_tui.core.environment import EnvironmentFacts
+from mlemod_tui.core.execution import CellError, CellRun
+from mlemod_tui.core.kernel import StreamText
+from mlemod_tui.tui.messages import CellOutputReceived, CellRunFinished, CellRunStarted
+from tests.tui.conftest import SAMPLES, make_app
+
+SIZE = (140, 40)
+FACTS = EnvironmentFacts(
+    python="3.11.7",
+    versions={"numpy": "2.4.6", "pandas": "3.1.1", "sklearn": "1.9.1", "matplotlib": "3.11.2"},
+)
+TRACEBACK = [
+    "\x1b[31m---------------------------------------------------------------------------\x1b[39m",
+    "\x1b[31mAttributeError\x1b[39m                            Traceback (most recent call last)",
+    "Cell \x1b[32mIn[3]\x1b[39m, line 2\n      1 feature_cols = ['sqft', 'bedrooms', 'age', 'dist_km']\n"
+    "\x1b[32m----> 2\x1b[39m X = df.ix[:, feature_cols].as_matrix()",
+    "\x1b[31mAttributeError\x1b[39m: 'DataFrame' object has no attribute 'ix'",
+]
+
+
+def _frozen_app(tmp_path: Path):  # type: ignore[no-untyped-def]
+    source = SAMPLES / "house_prices_linear.ipynb"
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes())
+    app = make_app(path, autostart=False, animations=False, clock=lambda: 100.0, budget=60.0)
+    app.session.environment = FACTS
+    app.session.kernel.state = "idle"
+    return app
+
+
+def _finish(app, index: int, status: str, seconds: float, outputs: list) -> None:  # type: ignore[no-untyped-def]
+    cell = app.session.notebook.cells[index]
+    cell.outputs = outputs
+    run = CellRun(index, cell.id, status=status, seconds=seconds, outputs=outputs)  # type: ignore[arg-type]
+    if status == "error":
+        run.error = CellError("AttributeError", "'DataFrame' object has no attribute 'ix'", TRACEBACK)
+    app.session.runner.runs[index] = run
+    app.screen.post_message(CellRunFinished(run))
+
+
+async def _refresh_kernel_bar(pilot) -> None:  # type: ignore[no-untyped-def]
+    pilot.app.screen._refresh_kernel_bar()
+    await pilot.pause()
+
+
+def test_freshly_opened(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=_refresh_kernel_bar)
+
+
+def test_mid_run(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        _finish(app, 1, "ok", 2.5, [])
+        await pilot.pause()
+        app.screen.post_message(CellRunStarted(2))
+        for line in ("loading houses.csv", "rows: 500"):
+            app.screen.post_message(CellOutputReceived(2, StreamText("stdout", line + "\n")))
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause(0.2)  # the output view repaints on its refresh timer
+        await _refresh_kernel_bar(pilot)
+
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_crashed_cell(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        _finish(app, 1, "ok", 2.5, [])
+        _finish(app, 2, "ok", 0.04, [])
+        error = new_output(
+            "error",
+            ename="AttributeError",
+            evalue="'DataFrame' object has no attribute 'ix'",
+            traceback=TRACEBACK,
+        )
+        _finish(app, 3, "error", 0.31, [error])
+        for index in (4, 5, 6):
+            _finish(app, index, "skipped", None, [])  # type: ignore[arg-type]
+        await pilot.pause()
+        await pilot.press("n")  # next failing cell
+        await _refresh_kernel_bar(pilot)
+
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("theme", ["mlemod-dark"])
+def test_help_screen(snap_compare, tmp_path: Path, theme: str) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, press=["question_mark"])
