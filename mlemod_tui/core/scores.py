@@ -825,9 +825,17 @@ def extract_scores(
         text = _output_text(output)
         if text is None:
             continue
-        hits = _bare_hits(text, hint, scores) or _scan_text(text)
+        hits = _bare_hits(text, hint, scores)
+        if not hits and not _is_table_repr(output, text):
+            hits = _scan_text(text)
         scores.extend(_to_score(hit, cell_index, cell_id) for hit in hits)
     return scores
+
+
+def _is_table_repr(output: Mapping[str, Any], text: str) -> bool:
+    """A multi-line value repr (a pandas Series or DataFrame) is data, not printed metrics:
+    breast-cancer feature names such as "area error  0.0560" are not an error metric."""
+    return output.get("output_type") in ("execute_result", "display_data") and "\n" in text.strip()
 
 
 def notebook_scores(cells: Sequence[Mapping[str, Any]]) -> list[Score]:

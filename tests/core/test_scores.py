@@ -844,3 +844,14 @@ def test_end_to_end_stored_versus_rerun_notebook() -> None:
     assert cmp.verdict == "drifted"  # 0.12 / 0.98 > 0.10
     assert cmp.difference == pytest.approx(-0.12)
     assert cmp.improved is False
+
+
+def test_series_repr_with_metric_like_index_is_not_a_score() -> None:
+    """Feature importances indexed by names like "area error" are data, not an error metric."""
+    series_repr = "worst radius            0.141422\narea error              0.055962\nmean radius    0.063081"
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "Accuracy: 0.9510\n"},
+        {"output_type": "execute_result", "data": {"text/plain": series_repr}, "metadata": {}, "execution_count": 7},
+    ]
+    found = extract_scores(outputs, "importances.head(10)")
+    assert [(s.name, s.value) for s in found] == [("accuracy", 0.951)]

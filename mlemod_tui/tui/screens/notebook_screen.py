@@ -46,7 +46,7 @@ NOTEBOOK_BINDINGS = [
     Binding("i", "interrupt", "Interrupt", tooltip="interrupt the running cell"),
     Binding("K", "restart_kernel", "Restart", tooltip="restart the kernel (asks first)"),
     Binding("n", "next_failure", "Next fail", tooltip="jump to the next failing cell"),
-    Binding("p", "previous_failure", "Prev fail", tooltip="jump to the previous failing cell"),
+    Binding("p", "previous_failure", "Prev fail", tooltip="jump to the previous failing cell", show=False),
     Binding("o", "toggle_outputs", "Outputs", tooltip="show or hide the cell's outputs"),
     Binding("s", "save", "Save", tooltip="save the notebook atomically to the output path"),
     Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
@@ -319,10 +319,10 @@ class NotebookScreen(Screen[None]):
         return self.query_one(CellList).selected_index
 
     def _show_cell(self, index: int) -> None:
-        run = self.session.runner.runs.get(index)
+        status = self.query_one(CellList).status_of(index)
         origin = ""
-        if run is not None:
-            origin = "stored outputs (original)" if run.status == "pending" else f"today: {run.status}"
+        if index in self.session.runner.runs:
+            origin = "stored outputs (original)" if status == "pending" else f"today: {status}"
         self.query_one(CellView).show_cell(index, origin)
 
     def _jump_failure(self, *, forward: bool) -> None:
