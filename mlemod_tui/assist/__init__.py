@@ -1,0 +1,1 @@
+"""Where proposals come from: offline erosion rules (and, later, a local model)."""
