@@ -285,6 +285,15 @@ class NotebookRunner:
             run.error = CellError("CellTimeoutError", message, run.error.traceback if run.error else [])
         elif finished.status == "ok":
             run.status = "ok"
+        elif finished.status == "aborted":
+            # ipykernel drops requests queued behind a failed or interrupted one: the cell
+            # never ran, which a generic "the kernel reported an error" would hide.
+            run.status = "error"
+            run.error = CellError(
+                "ExecutionAborted",
+                "the kernel did not run this cell: it was queued behind a failed or interrupted one",
+                [],
+            )
         elif "raises-exception" in cell.get("metadata", {}).get("tags", []):
             run.status = "ok"  # the author marked this error as expected (nbclient's convention)
         elif self._interrupt_requested and run.error and run.error.ename == "KeyboardInterrupt":

@@ -13,9 +13,11 @@ from nbformat.v4 import new_output
 
 from mlemod_tui.core.kernel import ErrorRaised, KernelEvent, OutputCleared, RichOutput, StreamText
 
-# nbclient's coalesce_streams rules (nbclient/client.py), so we store exactly what it would.
+# nbclient's coalesce_streams rules (nbclient/client.py), so we store what it would; except
+# backspaces: nbclient's pattern r"[^\n]\b" means a word boundary, not a backspace (its loop
+# never runs, so it keeps them), and applied here it erased text: \x08 is the backspace.
 _CARRIAGE_RETURN = re.compile(r".*\r(?=[^\n])")
-_BACKSPACE = re.compile(r"[^\n]\b")
+_BACKSPACE = re.compile(r"[^\n\x08]\x08")  # a character, then the backspace that erases it
 
 
 def collapse_progress(text: str) -> str:
