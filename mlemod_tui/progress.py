@@ -18,14 +18,18 @@ from mlemod_tui.core.runtime import format_seconds
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
+# One glyph per cell status, shared by the terminal progress and the TUI's cell list.
 STATUS_GLYPHS = {
-    "ok": ("✓", "32"),
-    "error": ("✗", "31"),
-    "timeout": ("⏱", "33"),
-    "died": ("☠", "35"),
-    "interrupted": ("■", "33"),
-    "skipped": ("·", "2"),
+    "pending": "○",
+    "running": "▶",
+    "ok": "✓",
+    "error": "✗",
+    "timeout": "⏱",
+    "died": "☠",
+    "interrupted": "■",
+    "skipped": "·",
 }
+_ANSI_COLOURS = {"ok": "32", "error": "31", "timeout": "33", "died": "35", "interrupted": "33"}
 
 
 def strip_ansi(text: str) -> str:
@@ -73,7 +77,8 @@ class ProgressReporter:
             self.done += 1
             self._clear_bar()
             run = event.run
-            glyph, code = STATUS_GLYPHS.get(run.status, ("?", "0"))
+            glyph = STATUS_GLYPHS.get(run.status, "?")
+            code = _ANSI_COLOURS.get(run.status, "2")
             source = first_line(source_text(self.notebook.cells[run.index]))
             status = self._paint(f"{glyph} {run.status:<11}", code)
             seconds = format_seconds(run.seconds) if run.seconds is not None else ""

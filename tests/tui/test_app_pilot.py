@@ -52,15 +52,23 @@ async def _wait_for(condition: Callable[[], bool], pilot, timeout: float = 30.0)
         await pilot.pause(0.05)
 
 
+def _completed(seen: list[object]) -> Callable[[], bool]:
+    return lambda: any(isinstance(m, RunCompleted) for m in seen)
+
+
+async def _kernel_ready(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    await _wait_for(lambda: app.session.kernel.state == "idle", pilot)
+
+
 async def test_run_all_selects_failing_cell_and_shows_traceback(sample_copy) -> None:
     path = sample_copy("house_prices_linear.ipynb")
     before = _digest(path)
     seen: list[object] = []
     app = make_app(path)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await _wait_for(lambda: app.session.kernel.state == "idle", pilot)
+        await _kernel_ready(app, pilot)
         await pilot.press("a")
-        await _wait_for(lambda: any(isinstance(m, RunCompleted) for m in seen), pilot, 60)
+        await _wait_for(_completed(seen), pilot, 60)
         await pilot.pause(0.2)
         cells = app.screen.query_one(CellList)
         assert cells.selected_index == 3
@@ -80,11 +88,11 @@ async def test_interrupt_a_long_cell(write_notebook) -> None:
     seen: list[object] = []
     app = make_app(path)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await _wait_for(lambda: app.session.kernel.state == "idle", pilot)
+        await _kernel_ready(app, pilot)
         await pilot.press("a")
         await _wait_for(lambda: "sleeping" in _outputs_text(app), pilot)
         await pilot.press("i")
-        await _wait_for(lambda: any(isinstance(m, RunCompleted) for m in seen), pilot, 10)
+        await _wait_for(_completed(seen), pilot, 10)
         await pilot.pause(0.1)
         cells = app.screen.query_one(CellList)
         assert cells.status_of(0) == "interrupted"
@@ -97,7 +105,7 @@ async def test_kernel_death_is_shown_and_restart_recovers(write_notebook) -> Non
     seen: list[object] = []
     app = make_app(path)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await _wait_for(lambda: app.session.kernel.state == "idle", pilot)
+        await _kernel_ready(app, pilot)
         await pilot.press("a")
         await _wait_for(lambda: any(isinstance(m, KernelDeathReported) for m in seen), pilot, 10)
         await _wait_for(lambda: "dead" in _kernel_bar_text(app), pilot, 5)
@@ -117,9 +125,9 @@ async def test_save_writes_output_and_leaves_original(sample_copy) -> None:
     seen: list[object] = []
     app = make_app(path)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await _wait_for(lambda: app.session.kernel.state == "idle", pilot)
+        await _kernel_ready(app, pilot)
         await pilot.press("a")
-        await _wait_for(lambda: any(isinstance(m, RunCompleted) for m in seen), pilot, 60)
+        await _wait_for(_completed(seen), pilot, 60)
         assert app.session.dirty
         await pilot.press("s")
         await pilot.pause(0.1)
@@ -137,7 +145,7 @@ async def test_help_lists_every_key_and_quit_asks_when_unsaved(write_notebook) -
     seen: list[object] = []
     app = make_app(path)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await _wait_for(lambda: app.session.kernel.state == "idle", pilot)
+        await _kernel_ready(app, pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = " ".join(plain(w) for w in app.screen.query(Static))
@@ -146,7 +154,7 @@ async def test_help_lists_every_key_and_quit_asks_when_unsaved(write_notebook) -
         await pilot.press("escape")
         assert isinstance(app.screen, NotebookScreen)
         await pilot.press("r")
-        await _wait_for(lambda: any(isinstance(m, RunCompleted) for m in seen), pilot, 10)
+        await _wait_for(_completed(seen), pilot, 10)
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmScreen)  # unsaved work: asks
         await pilot.press("escape")
@@ -159,13 +167,13 @@ async def test_keys_answer_while_a_cell_floods_output(write_notebook) -> None:
     seen: list[object] = []
     app = make_app(path)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
-        await _wait_for(lambda: app.session.kernel.state == "idle", pilot)
+        await _kernel_ready(app, pilot)
         await pilot.press("a")
         await _wait_for(lambda: app.screen.query_one(CellList).status_of(0) == "running", pilot)
         await pilot.press("o")  # toggling outputs is answered mid-flood
         assert not app.screen.query_one("#cell-view").show_outputs
         await pilot.press("o")
-        await _wait_for(lambda: any(isinstance(m, RunCompleted) for m in seen), pilot, 60)
+        await _wait_for(_completed(seen), pilot, 60)
         await pilot.pause(0.2)
         text = _outputs_text(app)
         assert "99999" in text and "earlier lines hidden" in text

@@ -12,18 +12,18 @@ from textual.widgets.data_table import RowKey
 
 from mlemod_tui.core.notebook import Notebook, source_text
 from mlemod_tui.core.runtime import format_seconds
-from mlemod_tui.progress import first_line
+from mlemod_tui.progress import STATUS_GLYPHS, first_line
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-GLYPHS: dict[str, tuple[str, str]] = {
-    "pending": ("○", "dim"),
-    "running": ("▶", "bold cyan"),
-    "ok": ("✓", "green"),
-    "error": ("✗", "bold red"),
-    "timeout": ("⏱", "yellow"),
-    "died": ("☠", "bold magenta"),
-    "interrupted": ("■", "yellow"),
-    "skipped": ("·", "dim"),
+GLYPH_STYLES = {
+    "pending": "dim",
+    "running": "bold cyan",
+    "ok": "green",
+    "error": "bold red",
+    "timeout": "yellow",
+    "died": "bold magenta",
+    "interrupted": "yellow",
+    "skipped": "dim",
 }
 
 
@@ -93,7 +93,7 @@ class CellList(DataTable[Text]):
         self.post_message(self.CellSelected(event.cursor_row))
 
     def _glyph(self, status: str) -> Text:
-        glyph, style = GLYPHS.get(status, ("?", ""))
+        glyph, style = STATUS_GLYPHS.get(status, "?"), GLYPH_STYLES.get(status, "")
         if status == "running" and self.spinner:
             glyph = SPINNER[self._frame % len(SPINNER)]
         return Text(glyph, style=style)
