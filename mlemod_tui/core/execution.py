@@ -128,7 +128,8 @@ class RunResult:
         ran = [run for run in self.runs if run.status not in ("pending", "skipped")]
         failure = self.first_failure
         if self.interrupted:
-            return f"interrupted after {len(ran)} of {len(self.runs)} code cells ({self.seconds:.1f} s)"
+            finished = sum(run.status == "ok" for run in self.runs)
+            return f"interrupted after {finished} of {len(self.runs)} code cells ran ({self.seconds:.1f} s)"
         if failure is None:
             return f"all {len(self.runs)} code cells ran ({self.seconds:.1f} s)"
         what = {

@@ -192,6 +192,8 @@ class KernelSession:
     _ipc_dir: str | None = field(default=None, repr=False)
     _stderr_log: Any = field(default=None, repr=False)
     _known_pid: int | None = field(default=None, repr=False)
+    # Shell replies read by one waiter but meant for another (see _reply_for), by msg_id.
+    _replies: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     async def __aenter__(self) -> KernelSession:
         await self.start()
@@ -300,6 +302,7 @@ class KernelSession:
             self.state = "dead"
             raise KernelError(f"kernel {self.kernel_name!r} did not come back after restart") from None
         self.exit_code = None
+        self._replies.clear()  # replies of the old process's requests
         self.state = "idle"
 
     async def is_alive(self) -> bool:
@@ -465,9 +468,16 @@ class KernelSession:
         return ExecutionFinished("died", None, seconds, started_at, now, exit_code=self.exit_code)
 
     async def _reply_for(self, msg_id: str) -> dict[str, Any] | None:
-        """The shell reply to ``msg_id``, or None if the kernel died first."""
+        """The shell reply to ``msg_id``, or None if the kernel died first.
+
+        A silent evaluation while a cell runs has two waiters on the one shell channel:
+        a reply read by the wrong one is kept for its owner, not dropped (which would
+        leave the owner waiting forever).
+        """
         kc = self._kc
         while True:
+            if msg_id in self._replies:
+                return self._replies.pop(msg_id)
             try:
                 reply = await kc.get_shell_msg(timeout=LIVENESS_POLL_SECONDS)
             except Empty:
@@ -475,8 +485,11 @@ class KernelSession:
                     await self._died(None)
                     return None
                 continue
-            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            parent_id = reply.get("parent_header", {}).get("msg_id")
+            if parent_id == msg_id:
                 return reply
+            if parent_id:
+                self._replies[parent_id] = reply
 
     def _remember_pid(self) -> None:
         self._known_pid = self._pid()

@@ -317,7 +317,9 @@ async def test_runner_interrupt(shared: KernelSession, make_notebook, folder: Pa
     await runner.interrupt()
     result = await asyncio.wait_for(task, 10)
 
-    assert [r.status for r in result.runs] == ["ok", "interrupted", "skipped"]
+    spin = result.runs[1]
+    detail = (spin.error, plain(spin.outputs))
+    assert [r.status for r in result.runs] == ["ok", "interrupted", "skipped"], detail
     assert result.interrupted and not result.succeeded
     assert result.verdict().startswith("interrupted")
     assert (await shared.evaluate_silently("", {"a": "spin_after"}))["a"] is None

@@ -342,6 +342,28 @@ async def test_evaluate_silently_leaves_history_and_count_alone(shared: KernelSe
     assert int(result.data["text/plain"]) == int(before["in"]) + 1
 
 
+@shared_loop
+async def test_evaluate_silently_while_a_cell_runs(shared: KernelSession) -> None:
+    """Both wait on the shell channel: neither may swallow the other's reply."""
+    running = asyncio.Event()
+
+    async def cell() -> list[KernelEvent]:
+        events = []
+        async for event in shared.execute("import time\nprint('go', flush=True)\ntime.sleep(0.4)\nlate = 7"):
+            events.append(event)
+            if isinstance(event, StreamText):
+                running.set()
+        return events
+
+    task = asyncio.create_task(cell())
+    await asyncio.wait_for(running.wait(), 10)
+    found = await asyncio.wait_for(shared.evaluate_silently("", {"late": "late"}), 10)
+    events = await asyncio.wait_for(task, 10)
+
+    assert found == {"late": "7"}  # answered after the cell, as the kernel queues requests
+    assert finished(events).status == "ok"
+
+
 # --------------------------------------------------------------------------- kernelspecs
 
 
