@@ -1,0 +1,41 @@
+"""``metadata.mlemod``: what was changed, by whom, in which environment, with what effect.
+
+Written into the saved notebook so the provenance travels with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from mlemod_tui import __version__
+from mlemod_tui.core.environment import EnvironmentFacts
+from mlemod_tui.core.history import AppliedPatch
+from mlemod_tui.core.scores import ScoreComparison
+
+
+def provenance_record(
+    patches: list[AppliedPatch],
+    *,
+    environment: EnvironmentFacts | None,
+    runtime_before: float | None,
+    runtime_after: float | None,
+    score: ScoreComparison | None,
+) -> dict[str, Any]:
+    """The ``metadata.mlemod`` dictionary for a save."""
+    record: dict[str, Any] = {
+        "tool": f"mlemod-tui {__version__}",
+        "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "patches": [patch.provenance() for patch in patches],
+        "environment": environment.to_json() if environment else None,
+        "runtime": {"before_seconds": runtime_before, "after_seconds": runtime_after},
+    }
+    if score is not None and score.reference is not None:
+        record["score"] = {
+            "metric": score.reference.name,
+            "before": score.reference.value,
+            "after": score.today.value if score.today else None,
+            "tolerance": score.tolerance,
+            "verdict": score.verdict,
+        }
+    return record
