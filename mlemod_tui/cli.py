@@ -2,6 +2,7 @@
 
     mlemod-tui NOTEBOOK [options]        the interactive TUI
     mlemod-tui run NOTEBOOK [options]    headless: run top to bottom, save, report
+    mlemod-tui scan NOTEBOOK...          offline: predict erosion crashes and drift, propose fixes
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import sys
 from pathlib import Path
 
 from mlemod_tui import __version__
+from mlemod_tui.core.runtime import parse_duration
+from mlemod_tui.core.session import ScoreOptions
 from mlemod_tui.errors import MlemodError
 
-SUBCOMMANDS = ("run",)
+SUBCOMMANDS = ("run", "scan")
 EXIT_USAGE = 2
 
 
@@ -53,16 +56,8 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_tui_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mlemod-tui",
-        description=(
-            "Run an old machine-learning notebook cell by cell on a real Jupyter kernel and "
-            "bring it back to life. Subcommands: 'run' (headless; see mlemod-tui run --help)."
-        ),
-    )
-    parser.add_argument("--version", action="version", version=f"mlemod-tui {__version__}")
-    add_shared_options(parser)
+def add_goal_options(parser: argparse.ArgumentParser) -> None:
+    """Budget, score and model options: what "reproducible" means and who proposes fixes."""
     parser.add_argument("--budget", metavar="DURATION", help="runtime budget, e.g. 90s, 30m, 9h")
     parser.add_argument(
         "--tolerance",
@@ -76,6 +71,39 @@ def build_tui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lower-is-better", action="store_true", help="the metric is a loss or an error"
     )
+    parser.add_argument(
+        "--ollama-host",
+        metavar="URL",
+        help="Ollama server (default: $OLLAMA_HOST, then the config file, then http://127.0.0.1:11434)",
+    )
+    parser.add_argument(
+        "--model", metavar="NAME", help="model served by Ollama (default: config, then qwen2.5-coder:7b)"
+    )
+
+
+def score_options(args: argparse.Namespace) -> ScoreOptions:
+    if args.tolerance < 0:
+        raise MlemodError("--tolerance must be 0 or more (a fraction: 0.1 = 10%)")
+    return ScoreOptions(
+        metric=args.metric,
+        target=args.target,
+        lower_is_better=True if args.lower_is_better else None,
+        tolerance=args.tolerance,
+    )
+
+
+def build_tui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlemod-tui",
+        description=(
+            "Run an old machine-learning notebook cell by cell on a real Jupyter kernel and "
+            "bring it back to life. Subcommands: 'run' (headless; see mlemod-tui run --help), 'scan' "
+            "(offline erosion report)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"mlemod-tui {__version__}")
+    add_shared_options(parser)
+    add_goal_options(parser)
     parser.add_argument("--theme", default="mlemod-dark", metavar="NAME", help="colour theme")
     parser.add_argument(
         "--in-place", action="store_true", help="save over the original notebook"
@@ -88,11 +116,43 @@ def build_run_parser() -> argparse.ArgumentParser:
         prog="mlemod-tui run",
         description=(
             "Run NOTEBOOK top to bottom on a Jupyter kernel (in the notebook's folder), stop at "
-            "the first failing cell, save the executed copy. Exit 0: every cell ran; 1: a cell "
-            "failed, timed out or the kernel died; 2: bad usage or input; 130: interrupted."
+            "the first failing cell, save the executed copy. With --accept, repair and re-run "
+            "until reproducible. Exit 0: every cell ran (with --accept: reproducible); 1: not; "
+            "2: bad usage or input; 130: interrupted."
         ),
     )
     add_shared_options(parser)
+    add_goal_options(parser)
+    parser.add_argument(
+        "--accept",
+        choices=("none", "rules", "all"),
+        default="none",
+        help="which proposals to apply unattended: none (default), offline rules, or rules then the model",
+    )
+    parser.add_argument(
+        "--max-attempts", type=int, default=5, metavar="N", help="repair attempts (default 5)"
+    )
+    parser.add_argument(
+        "--report", type=Path, metavar="PATH", help="write what changed and why (.md or .json)"
+    )
+    return parser
+
+
+def build_scan_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlemod-tui scan",
+        description=(
+            "Before anything runs: report the cells of each NOTEBOOK that known library changes "
+            "will make crash or give different numbers, with the proposed fix (offline rules, "
+            "no kernel, no model). Exit 0: nothing found; 1: findings; 2: bad usage or input."
+        ),
+    )
+    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    parser.add_argument(
+        "--warnings", action="store_true", help="also report deprecations that only warn today"
+    )
+    parser.add_argument("--no-diff", action="store_true", help="no proposed-fix diffs")
     return parser
 
 
@@ -102,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args and args[0] == "run":
             return _run(build_run_parser().parse_args(args[1:]))
+        if args and args[0] == "scan":
+            return _scan(build_scan_parser().parse_args(args[1:]))
         return _tui(build_tui_parser().parse_args(args))
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
@@ -130,8 +192,24 @@ def _run(args: argparse.Namespace) -> int:
         output=args.output,
         quiet=args.quiet,
         json=args.json,
+        accept=args.accept,
+        max_attempts=max(args.max_attempts, 0),
+        report=args.report,
+        budget=parse_duration(args.budget) if args.budget else None,
+        score=score_options(args),
+        ollama_host=args.ollama_host,
+        model=args.model,
     )
     return run_command(options)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from mlemod_tui.scan import ScanOptions, scan_command
+
+    options = ScanOptions(
+        notebooks=args.notebooks, json=args.json, warnings=args.warnings, diff=not args.no_diff
+    )
+    return scan_command(options)
 
 
 def _tui(args: argparse.Namespace) -> int:

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from mlemod_tui.core.execution import NotebookRunner, RunResult
-from mlemod_tui.core.kernel import KernelSession, choose_kernel
+from mlemod_tui.assist.ollama_backend import OllamaBackend
+from mlemod_tui.assist.proposer import ModelProposer
+from mlemod_tui.config import load_settings
+from mlemod_tui.core.execution import RunResult
+from mlemod_tui.core.kernel import choose_kernel
+from mlemod_tui.core.session import NotebookSession, ScoreOptions
+from mlemod_tui.repair_loop import AcceptPolicy, LoopStep, repair_until_reproducible
+from mlemod_tui.report import report_data, write_report
 from mlemod_tui.core.notebook import Notebook, load_notebook
 from mlemod_tui.core.runtime import stored_timings
 from mlemod_tui.errors import MlemodError
@@ -34,6 +40,13 @@ class RunOptions:
     output: Path | None = None
     quiet: bool = False
     json: bool = False
+    accept: AcceptPolicy = "none"
+    max_attempts: int = 5
+    report: Path | None = None
+    budget: float | None = None
+    score: ScoreOptions = ScoreOptions()
+    ollama_host: str | None = None
+    model: str | None = None
 
 
 def resolve_output(notebook: Notebook, output: Path | None, *, in_place: bool = False) -> Path:
@@ -72,7 +85,19 @@ def run_command(
     saved: Path | None = state.get("saved")
     if exit_code == EXIT_INTERRUPTED and result is not None:
         result.interrupted = True
-    _print_outcome(human, result, saved, state.get("save_error"), colour=wants_colour(human))
+    loop_result = state.get("loop")
+    if loop_result is not None and options.accept != "none":
+        verdict = "reproducible" if loop_result.reproducible else "not reproducible"
+        because = f" ({loop_result.stopped_because})" if loop_result.stopped_because else ""
+        human.write(f"{verdict}{because}\n")
+    _print_outcome(
+        human,
+        result,
+        saved,
+        state.get("save_error"),
+        colour=wants_colour(human),
+        report=state.get("report"),
+    )
     if options.json:
         json.dump(_json_report(notebook, state, exit_code), stdout, indent=2)
         stdout.write("\n")
@@ -89,26 +114,85 @@ async def _run(
     if task is not None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGTERM, task.cancel)  # SIGTERM: same as Ctrl+C
+    session = NotebookSession(
+        notebook,
+        kernel_name=kernel_name,
+        output_path=resolve_output(notebook, options.output),
+        cell_timeout=options.cell_timeout,
+        budget=options.budget,
+        score_options=options.score,
+    )
+    session.subscribe(reporter.handle)
+    state["session"] = session
     ticker = asyncio.create_task(_tick(reporter))
     try:
-        async with KernelSession(kernel_name, cwd=notebook.folder) as kernel:
-            state["started"] = True
-            runner = NotebookRunner(
-                notebook, kernel, cell_timeout=options.cell_timeout, on_event=reporter.handle
+        model = await _model_proposer(options, reporter.stream) if options.accept == "all" else None
+        await session.start()
+        state["started"] = True
+        with contextlib.suppress(MlemodError):
+            await session.probe_environment()
+        try:
+            outcome = await repair_until_reproducible(
+                session,
+                accept=options.accept,
+                max_attempts=options.max_attempts,
+                model=model,
+                on_step=lambda step: _print_step(reporter, step),
             )
-            try:
-                result = await runner.run_all()
-            except asyncio.CancelledError:
-                state["result"] = RunResult(
-                    [runner.runs[i] for i in notebook.code_cell_indices()], interrupted=True
-                )
-                raise
-            state["result"] = result
-            return EXIT_OK if result.succeeded else EXIT_FAILED
+        except asyncio.CancelledError:
+            state["result"] = RunResult(
+                [session.runner.runs[i] for i in notebook.code_cell_indices()], interrupted=True
+            )
+            raise
+        # The final picture covers every code cell, not just the last re-run's tail.
+        state["result"] = RunResult(
+            [session.runner.runs[i] for i in notebook.code_cell_indices()],
+            interrupted=outcome.run.interrupted,
+        )
+        state["loop"] = outcome
+        if options.accept == "none":
+            return EXIT_OK if outcome.run.succeeded else EXIT_FAILED
+        return EXIT_OK if outcome.reproducible else EXIT_FAILED
     finally:
         ticker.cancel()
+        await asyncio.shield(session.stop())
         if state.get("started"):  # a kernel that never started ran nothing worth saving
-            _save(notebook, resolve_output(notebook, options.output), state)
+            _save(session, state)
+            _write_report(options, session, state)
+
+
+async def _model_proposer(options: RunOptions, stream: TextIO) -> ModelProposer | None:
+    """The model for ``--accept all``, or None (said once) when Ollama cannot serve it."""
+    settings = load_settings({"ollama_host": options.ollama_host, "model": options.model})
+    backend = OllamaBackend(
+        settings.ollama_host,
+        settings.model,
+        request_timeout=settings.request_timeout,
+        connect_timeout=settings.connect_timeout,
+    )
+    status = await backend.status()
+    if not (status.reachable and status.model_present):
+        stream.write(f"{status.message}; repairing with offline rules only\n")
+        stream.flush()
+        return None
+    return ModelProposer(backend)
+
+
+def _print_step(reporter: ProgressReporter, step: LoopStep) -> None:
+    what = f"applied {step.source}" if step.applied else f"no change ({step.note})"
+    reporter.say(f"↻ attempt {step.attempt}: {step.problem} → {what}")
+
+
+def _write_report(options: RunOptions, session: NotebookSession, state: dict[str, Any]) -> None:
+    loop_result = state.get("loop")
+    if options.report is None or loop_result is None:
+        return
+    try:
+        state["report"] = write_report(
+            options.report, report_data(session, loop_result, state.get("saved"))
+        )
+    except MlemodError as exc:
+        state["save_error"] = str(exc)
 
 
 async def _tick(reporter: ProgressReporter) -> None:
@@ -118,9 +202,9 @@ async def _tick(reporter: ProgressReporter) -> None:
         reporter.tick()
 
 
-def _save(notebook: Notebook, output: Path, state: dict[str, Any]) -> None:
+def _save(session: NotebookSession, state: dict[str, Any]) -> None:
     try:
-        state["saved"] = notebook.save(output)
+        state["saved"] = session.save()
     except MlemodError as exc:
         state["save_error"] = str(exc)
 
@@ -132,6 +216,7 @@ def _print_outcome(
     save_error: str | None,
     *,
     colour: bool,
+    report: Path | None = None,
 ) -> None:
     if result is not None:
         failure = result.first_failure
@@ -142,6 +227,8 @@ def _print_outcome(
         stream.write(result.verdict() + "\n")
     if saved is not None:
         stream.write(f"saved {saved}\n")
+    if report is not None:
+        stream.write(f"report {report}\n")
     if save_error:
         stream.write(f"error: {save_error}\n")
     stream.flush()
@@ -157,6 +244,10 @@ def _json_report(notebook: Notebook, state: dict[str, Any], exit_code: int) -> d
         "exit_code": exit_code,
         "verdict": result.verdict() if result else None,
     }
+    loop_result = state.get("loop")
+    if loop_result is not None:
+        report["reproducible"] = loop_result.reproducible
+        report["steps"] = [step.to_json() for step in loop_result.steps]
     if result is not None:
         report.update(result.to_json())
         for cell in report["cells"]:

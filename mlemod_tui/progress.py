@@ -59,6 +59,7 @@ class ProgressReporter:
     def __init__(self, notebook: Notebook, stream: TextIO, *, quiet: bool = False) -> None:
         self.notebook = notebook
         self.stream = stream
+        self.quiet = quiet
         self.enabled = not quiet and _is_tty(stream)
         self.colour = wants_colour(stream)
         self.total = len(notebook.code_cell_indices())
@@ -83,6 +84,16 @@ class ProgressReporter:
             status = self._paint(f"{glyph} {run.status:<11}", code)
             seconds = format_seconds(run.seconds) if run.seconds is not None else ""
             self.stream.write(f"  [{run.index:>3}] {status} {seconds:>8}  {source}\n")
+            self.draw_bar()
+
+    def say(self, line: str) -> None:
+        """A result line (a repair attempt): printed unless quiet, terminal or not."""
+        if self.quiet:
+            return
+        self._clear_bar()
+        self.stream.write(line + "\n")
+        self.stream.flush()
+        if self.enabled:
             self.draw_bar()
 
     def tick(self) -> None:

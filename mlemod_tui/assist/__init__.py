@@ -1,1 +1,5 @@
-"""Where proposals come from: offline erosion rules (and, later, a local model)."""
+"""Where repair proposals come from: the offline erosion rules (``assist.rules``) today.
+
+Headless like the core: nothing here imports Textual, so the rule engine runs in the
+``scan`` command, the headless runner and tests alike.
+"""

@@ -13,8 +13,11 @@ from pathlib import Path
 
 from mlemod_tui.core.environment import EnvironmentFacts, libraries_to_report, probe_environment
 from mlemod_tui.core.execution import EventListener, NotebookRunner, RunResult
+from mlemod_tui.core.history import AppliedPatch, PatchHistory
+from mlemod_tui.core.journal import Journal, ReplayResult
 from mlemod_tui.core.kernel import KernelSession
 from mlemod_tui.core.notebook import Notebook, source_text
+from mlemod_tui.core.provenance import provenance_record
 from mlemod_tui.core.runtime import RuntimeSummary, stored_timings, summarize_runtime
 from mlemod_tui.core.scores import (
     Score,
@@ -57,6 +60,9 @@ class NotebookSession:
         self.stored_seconds = stored_timings(notebook.original.cells)
         self.environment: EnvironmentFacts | None = None
         self.dirty = False
+        self.history = PatchHistory()
+        self.journal = Journal(notebook.path)
+        self.patched_cells: set[str] = set()
 
     @functools.cached_property
     def reference(self) -> Score | None:
@@ -110,11 +116,55 @@ class NotebookSession:
         self.dirty = True
         return await work
 
+    # -- patches -------------------------------------------------------------------------
+
+    def apply(self, change: AppliedPatch) -> None:
+        """Apply an accepted change and journal it at once (nothing is lost if we crash)."""
+        self.history.apply(self.notebook, change)
+        self.journal.append("applied", change)
+        self._after_edit(change)
+
+    def undo(self) -> AppliedPatch | None:
+        change = self.history.undo(self.notebook)
+        if change is not None:
+            self.journal.append("undone", change)
+            self._after_edit(change)
+        return change
+
+    def redo(self) -> AppliedPatch | None:
+        change = self.history.redo(self.notebook)
+        if change is not None:
+            self.journal.append("redone", change)
+            self._after_edit(change)
+        return change
+
+    def resume_journal(self) -> ReplayResult:
+        """Replay the journal left by an earlier session of this notebook."""
+        result = self.journal.replay(self.notebook)
+        self.history = result.history
+        self.patched_cells = {cid for change in self.history.applied for cid in change.cell_ids}
+        if result.replayed:
+            self.dirty = True
+        return result
+
+    def _after_edit(self, change: AppliedPatch) -> None:
+        self.patched_cells = {cid for applied in self.history.applied for cid in applied.cell_ids}
+        self.dirty = True
+
     # -- saving ------------------------------------------------------------------------
 
     def save(self) -> Path:
-        """Atomically write today's notebook to the output path; never the original unless
-        the output path was made the original on purpose (``--in-place``)."""
+        """Atomically write today's notebook, with its provenance, to the output path; never
+        the original unless the output path was made the original on purpose (``--in-place``)."""
+        summary = self.runtime_summary()
+        stored_total = sum(self.stored_seconds.values()) or None
+        self.notebook.node.metadata["mlemod"] = provenance_record(
+            list(self.history.applied),
+            environment=self.environment,
+            runtime_before=stored_total,
+            runtime_after=summary.total_today or None,
+            score=self.score_comparison(),
+        )
         path = self.notebook.save(self.output_path)
         self.dirty = False
         return path

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.tui.screens.notebook_screen import NOTEBOOK_BINDINGS, NotebookScreen
 from mlemod_tui.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, stylesheet_path
@@ -22,6 +23,7 @@ class MlemodApp(App[int]):
         self,
         session: NotebookSession,
         *,
+        assistant: Assistant | None = None,
         theme_name: str = DEFAULT_THEME,
         animations: bool = True,
         clock: Callable[[], float] = time.monotonic,
@@ -29,6 +31,7 @@ class MlemodApp(App[int]):
     ) -> None:
         super().__init__()
         self.session = session
+        self.assistant = assistant
         self.animations = animations
         self.clock = clock
         self.autostart = autostart
@@ -42,7 +45,9 @@ class MlemodApp(App[int]):
     def on_mount(self) -> None:
         self.push_screen(
             NotebookScreen(
-                self.session, animations=self.animations, clock=self.clock, autostart=self.autostart
+                self.session,
+                assistant=self.assistant,
+                animations=self.animations, clock=self.clock, autostart=self.autostart
             )
         )
 

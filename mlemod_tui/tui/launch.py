@@ -6,10 +6,13 @@ import argparse
 
 from textual.theme import BUILTIN_THEMES
 
+from mlemod_tui.assist.assistant import Assistant
+from mlemod_tui.cli import score_options
+from mlemod_tui.config import load_settings
 from mlemod_tui.core.kernel import choose_kernel
 from mlemod_tui.core.notebook import load_notebook
 from mlemod_tui.core.runtime import parse_duration
-from mlemod_tui.core.session import NotebookSession, ScoreOptions
+from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.headless import resolve_output
 from mlemod_tui.tui.app import MlemodApp
@@ -20,20 +23,13 @@ def make_session(args: argparse.Namespace) -> NotebookSession:
     """The session the app drives, from CLI options; bad input raises MlemodError."""
     notebook = load_notebook(args.notebook)
     output = resolve_output(notebook, args.output, in_place=args.in_place)
-    if args.tolerance < 0:
-        raise MlemodError("--tolerance must be 0 or more (a fraction: 0.1 = 10%)")
     return NotebookSession(
         notebook,
         kernel_name=choose_kernel(args.kernel, notebook.kernel_name()),
         output_path=output,
         cell_timeout=args.cell_timeout,
         budget=parse_duration(args.budget) if args.budget else None,
-        score_options=ScoreOptions(
-            metric=args.metric,
-            target=args.target,
-            lower_is_better=True if args.lower_is_better else None,
-            tolerance=args.tolerance,
-        ),
+        score_options=score_options(args),
     )
 
 
@@ -42,6 +38,7 @@ def launch_tui(args: argparse.Namespace) -> int:
     if args.theme not in names:
         raise MlemodError(f"unknown theme {args.theme!r} (shipped: {', '.join(names)})")
     session = make_session(args)
-    app = MlemodApp(session, theme_name=args.theme)
+    settings = load_settings({"ollama_host": args.ollama_host, "model": args.model})
+    app = MlemodApp(session, assistant=Assistant.from_settings(settings), theme_name=args.theme)
     result = app.run()
     return result if isinstance(result, int) else 0

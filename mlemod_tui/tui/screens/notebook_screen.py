@@ -17,7 +17,10 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from mlemod_tui.core.execution import RunEvent
+from mlemod_tui.assist.assistant import Assistant
+from mlemod_tui.assist.proposal import ProposalKind
+from mlemod_tui.core.execution import RunEvent, RunResult
+from mlemod_tui.core.history import AppliedPatch, build_applied
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.tui.messages import (
@@ -30,6 +33,8 @@ from mlemod_tui.tui.messages import (
 )
 from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.help_screen import HelpScreen
+from mlemod_tui.tui.screens.pull_screen import PullScreen
+from mlemod_tui.tui.screens.review_screen import ReviewAnswer, ReviewScreen
 from mlemod_tui.tui.widgets.cell_list import CellList
 from mlemod_tui.tui.widgets.cell_view import CellView
 from mlemod_tui.tui.widgets.kernel_bar import KernelBar
@@ -45,9 +50,14 @@ NOTEBOOK_BINDINGS = [
     Binding("f", "run_from", "From here", tooltip="run the selected cell and all after it"),
     Binding("i", "interrupt", "Interrupt", tooltip="interrupt the running cell"),
     Binding("K", "restart_kernel", "Restart", tooltip="restart the kernel (asks first)"),
-    Binding("n", "next_failure", "Next fail", tooltip="jump to the next failing cell"),
+    Binding("n", "next_failure", "Next fail", tooltip="jump to the next failing cell", show=False),
     Binding("p", "previous_failure", "Prev fail", tooltip="jump to the previous failing cell", show=False),
     Binding("o", "toggle_outputs", "Outputs", tooltip="show or hide the cell's outputs"),
+    Binding("e", "propose_repair", "Repair", tooltip="propose an error repair for the selected failed cell"),
+    Binding("b", "propose_runtime", "Speed up", tooltip="propose a runtime reduction (budget)", show=False),
+    Binding("c", "propose_score", "Calibrate", tooltip="propose a score calibration toward the reference", show=False),
+    Binding("u", "undo", "Undo", tooltip="undo the last applied patch (exact previous source)"),
+    Binding("U", "redo", "Redo", tooltip="redo the last undone patch", show=False),
     Binding("s", "save", "Save", tooltip="save the notebook atomically to the output path"),
     Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
     Binding("q", "quit", "Quit", tooltip="quit (asks when there is unsaved work)"),
@@ -61,12 +71,14 @@ class NotebookScreen(Screen[None]):
         self,
         session: NotebookSession,
         *,
+        assistant: Assistant | None = None,
         animations: bool = True,
         clock: Callable[[], float],
         autostart: bool = True,
     ) -> None:
         super().__init__()
         self.session = session
+        self.assistant = assistant or Assistant(None)
         self.animations = animations
         self.clock = clock
         self.autostart = autostart
@@ -106,6 +118,9 @@ class NotebookScreen(Screen[None]):
             self.set_interval(ELAPSED_REFRESH_SECONDS, self._tick)
         if self.autostart:
             self.start_kernel()
+            self.check_model()
+        if self.session.journal.pending_changes():
+            self.call_after_refresh(self._offer_resume)
 
     # -- core events -> messages -> widgets ---------------------------------------------
 
@@ -149,6 +164,17 @@ class NotebookScreen(Screen[None]):
             self._show_cell(failure.index)
         self._refresh_kernel_bar()
         self._refresh_panels()
+        self._offer_proposal(message.result)
+
+    def _offer_proposal(self, result: RunResult) -> None:
+        """Say which proposal fits what just happened (the key asks for it)."""
+        failure = result.first_failure
+        if failure is not None and failure.status in ("error", "timeout"):
+            self.notify(f"Cell {failure.index} failed: press e for a repair proposal.", timeout=8)
+        elif self.session.runtime_summary().over_budget:
+            self.notify("The run is over its budget: press b for a runtime reduction.", timeout=8)
+        elif self.session.score_comparison().verdict == "drifted":
+            self.notify("The score drifted beyond tolerance: press c for a calibration.", timeout=8)
 
     def on_cell_list_cell_selected(self, message: CellList.CellSelected) -> None:
         self._show_cell(message.index)
@@ -182,6 +208,156 @@ class NotebookScreen(Screen[None]):
             ConfirmScreen(
                 "Restart the kernel? Its variables are lost; cells, outputs and edits are kept.",
                 [("restart", "Restart"), ("cancel", "Cancel")],
+            ),
+            answered,
+        )
+
+    def action_propose_repair(self) -> None:
+        index = self._selected()
+        run = self.session.runner.runs.get(index)
+        if run is None or run.error is None:
+            failures = self.session.failing_indices()
+            if not failures:
+                self.notify("No failed cell to repair.", timeout=4)
+                return
+            index = failures[0]
+        self._review("error-repair", index)
+
+    def action_propose_runtime(self) -> None:
+        today = self.session.today_seconds()
+        if not today:
+            self.notify("Run cells first: runtime proposals need today's timings.", timeout=4)
+            return
+        self._review("runtime-reduction", max(today, key=today.__getitem__))
+
+    def action_propose_score(self) -> None:
+        reference = self.session.reference
+        if reference is None or reference.cell_index < 0:
+            self.notify("No stored score to calibrate toward (--metric / --target).", timeout=5)
+            return
+        self._review("score-calibration", reference.cell_index)
+
+    def _review(self, kind: ProposalKind, index: int) -> None:
+        if self._run_in_progress:
+            self.notify("A run is in progress: wait or interrupt it (i) first.", timeout=4)
+            return
+
+        def reviewed(answer: ReviewAnswer | None) -> None:
+            if answer is not None:
+                self._apply(answer)
+
+        self.app.push_screen(ReviewScreen(self.session, self.assistant, kind, index), reviewed)
+
+    def _apply(self, answer: ReviewAnswer) -> None:
+        proposal = answer.proposal
+        try:
+            change = build_applied(
+                self.session.notebook,
+                proposal.patch,
+                kind=proposal.kind,
+                source=proposal.source,
+                rationale=proposal.rationale,
+                accepted=answer.accepted,
+                edited=answer.edited,
+            )
+            self.session.apply(change)
+        except MlemodError as exc:
+            self.notify(str(exc), title="Not applied", severity="error", timeout=10)
+            return
+        first = self._after_patch(change)
+        self.notify(f"Applied {change.source} to cell {first}; re-running it.", timeout=4)
+        if self.session.kernel.state == "idle":
+            self._start_run(self._rerun_then_offer, first)
+
+    async def _rerun_then_offer(self, index: int) -> RunResult:
+        result = await self.session.run_cell(index)
+        later = [i for i in self.session.notebook.code_cell_indices() if i > index]
+        if result.succeeded and later:
+            self.call_later(self._offer_continue, index)
+        return result
+
+    def _offer_continue(self, index: int) -> None:
+        def answered(answer: str | None) -> None:
+            if answer == "continue":
+                self._start_run(self.session.run_from, index + 1)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cell {index} runs now. Continue with the cells after it?",
+                [("continue", "Continue"), ("cancel", "Not now")],
+            ),
+            answered,
+        )
+
+    def action_undo(self) -> None:
+        change = self.session.undo()
+        if change is None:
+            self.notify("Nothing to undo.", timeout=3)
+            return
+        first = self._after_patch(change)
+        self.notify(f"Undid {change.source} on cell {first}: its previous source is back.", timeout=4)
+
+    def action_redo(self) -> None:
+        change = self.session.redo()
+        if change is None:
+            self.notify("Nothing to redo.", timeout=3)
+            return
+        first = self._after_patch(change)
+        self.notify(f"Redid {change.source} on cell {first}.", timeout=4)
+
+    def _after_patch(self, change: AppliedPatch) -> int:
+        """Refresh what a patch, undo or redo touched; returns its first cell index."""
+        indices = sorted(self.session.notebook.index_of(cell_id) for cell_id in change.cell_ids)
+        cells = self.query_one(CellList)
+        for index in indices:
+            cells.refresh_source(index, patched=self.session.notebook.cells[index].id in self.session.patched_cells)
+        cells.select(indices[0])
+        self._show_cell(indices[0])
+        return indices[0]
+
+    def _offer_resume(self) -> None:
+        pending = self.session.journal.pending_changes()
+
+        def answered(answer: str | None) -> None:
+            if answer == "resume":
+                result = self.session.resume_journal()
+                for change in self.session.history.applied:
+                    self._after_patch(change)
+                note = f"; {len(result.skipped)} skipped: {result.skipped[0]}" if result.skipped else ""
+                self.notify(f"Resumed {result.replayed} patch(es) from the journal{note}.", timeout=8)
+            elif answer == "fresh":
+                archived = self.session.journal.archive()
+                self.notify(f"Started fresh; the old journal is kept as {archived}.", timeout=6)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"This notebook has a journal of {pending} applied patch(es) from an earlier "
+                "session. Resume them?",
+                [("resume", "Resume"), ("fresh", "Start fresh"), ("cancel", "Decide later")],
+            ),
+            answered,
+        )
+
+    @work(group="model", exit_on_error=False)
+    async def check_model(self) -> None:
+        """Is Ollama there, with the model? Said once; running never waits for it."""
+        status = await self.assistant.check()
+        if status is None:
+            return
+        if not status.reachable:
+            self.notify(f"{status.message}. Proposals come from the offline rules.", timeout=8)
+        elif not status.model_present:
+            self._offer_pull(status.message)
+
+    def _offer_pull(self, message: str) -> None:
+        def answered(answer: str | None) -> None:
+            if answer == "pull":
+                self.app.push_screen(PullScreen(self.assistant))
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{message}. Pull it now? Until then proposals come from the offline rules.",
+                [("pull", "Pull"), ("cancel", "Not now")],
             ),
             answered,
         )

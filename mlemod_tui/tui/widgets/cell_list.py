@@ -82,6 +82,12 @@ class CellList(DataTable[Text]):
         time_text = format_seconds(seconds) if seconds is not None else ""
         self.update_cell(key, "time", Text(time_text, style="dim" if status == "running" else ""))
 
+    def refresh_source(self, index: int, *, patched: bool) -> None:
+        """A patch, undo or redo changed this cell: show its new first line, marked ✎."""
+        label = first_line(source_text(self.notebook.cells[index]), 60) or "(empty)"
+        text = Text.assemble(("✎ ", "bold magenta"), label) if patched else Text(label)
+        self.update_cell(self._row_keys[index], "source", text)
+
     def set_elapsed(self, index: int, seconds: float) -> None:
         self.update_cell(self._row_keys[index], "time", Text(format_seconds(seconds), style="cyan"))
 

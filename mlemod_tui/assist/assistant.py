@@ -1,0 +1,88 @@
+"""The assistant the front ends talk to: offline rules always, the model when Ollama serves it.
+
+It knows whether the model is available (checked once, said once) and never blocks running
+cells: an unreachable server only means proposals come from the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from mlemod_tui.assist.ollama_backend import OllamaBackend, PullProgress, ServerStatus
+from mlemod_tui.assist.proposal import ProposalKind
+from mlemod_tui.assist.proposer import (
+    ModelProposer,
+    ProposalOutcome,
+    TokenListener,
+    rule_proposals,
+    rule_repair,
+)
+from mlemod_tui.config import Settings
+from mlemod_tui.core.session import NotebookSession
+
+
+class Assistant:
+    """Rules first, then the model; one object per app."""
+
+    def __init__(self, backend: OllamaBackend | None) -> None:
+        self.backend = backend
+        self.status: ServerStatus | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        return cls(
+            OllamaBackend(
+                settings.ollama_host,
+                settings.model,
+                request_timeout=settings.request_timeout,
+                connect_timeout=settings.connect_timeout,
+            )
+        )
+
+    @property
+    def model_ready(self) -> bool:
+        return self.backend is not None and self.status is not None and self.status.ready
+
+    async def check(self) -> ServerStatus | None:
+        """Is the server reachable, is the model there? Never raises."""
+        if self.backend is None:
+            return None
+        self.status = await self.backend.status()
+        return self.status
+
+    def pull(self) -> AsyncIterator[PullProgress]:
+        assert self.backend is not None
+        return self.backend.pull()
+
+    def offline(self, session: NotebookSession, kind: ProposalKind, index: int) -> ProposalOutcome:
+        """What the rules offer, instantly."""
+        if kind == "error-repair":
+            return rule_repair(session, index)
+        proposals = rule_proposals(session, kind)
+        applied = {change.source for change in session.history.applied}
+        fresh = [p for p in proposals if p.source not in applied]
+        if fresh:
+            return ProposalOutcome(fresh[0])
+        return ProposalOutcome(None, reason=f"no offline rule offers a {kind} here")
+
+    async def ask_model(
+        self,
+        session: NotebookSession,
+        kind: ProposalKind,
+        index: int,
+        *,
+        on_token: TokenListener | None = None,
+        hints: tuple[str, ...] = (),
+        instruction: str | None = None,
+        previous_rejection: str | None = None,
+    ) -> ProposalOutcome:
+        assert self.backend is not None
+        return await ModelProposer(self.backend).propose(
+            session,
+            kind,
+            index,
+            on_token=on_token,
+            hints=hints,
+            instruction=instruction,
+            previous_rejection=previous_rejection,
+        )

@@ -1,0 +1,157 @@
+"""Where a proposal comes from: the offline rules first, then the model.
+
+Rules answer instantly and explain themselves; the model gets the hard cases, with the rules'
+hints in its prompt. The model's answer is streamed to a callback (the review screen shows it
+live) and turned into a patch, or into a clear reason why it could not be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mlemod_tui.assist.context import (
+    PromptContext,
+    build_repair_context,
+    build_runtime_context,
+    build_score_context,
+)
+from mlemod_tui.assist.ollama_backend import OllamaBackend, num_ctx_for
+from mlemod_tui.assist.prompts import messages_for
+from mlemod_tui.assist.proposal import (
+    Proposal,
+    ProposalKind,
+    import_preamble,
+    proposals_for_kind,
+    repair_proposal_from_rules,
+)
+from mlemod_tui.assist.replies import parse_reply
+from mlemod_tui.assist.rules import Unfixable, classify_error
+from mlemod_tui.core.notebook import source_text
+from mlemod_tui.core.session import NotebookSession
+
+TokenListener = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ProposalOutcome:
+    """What asking for a proposal gave: a proposal, or why not (and the model's raw text)."""
+
+    proposal: Proposal | None
+    reason: str | None = None
+    answer: str = ""
+    unfixable: Unfixable | None = None
+    hints: tuple[str, ...] = ()
+    prompt_tokens: int = 0
+
+
+def _code_sources(session: NotebookSession) -> list[str]:
+    notebook = session.notebook
+    return [source_text(notebook.cells[i]) for i in notebook.code_cell_indices()]
+
+
+def rule_repair(session: NotebookSession, index: int) -> ProposalOutcome:
+    """Offline answer for the crashed cell ``index``: a rule fix, an unfixable verdict, or
+    hints for the model."""
+    run = session.runner.runs.get(index)
+    if run is None or run.error is None:
+        return ProposalOutcome(None, reason=f"cell {index} has no error to repair")
+    error = run.error
+    unfixable = classify_error(error.ename, error.evalue, error.traceback)
+    if unfixable is not None:
+        return ProposalOutcome(None, reason=unfixable.message, unfixable=unfixable)
+    cell = session.notebook.cells[index]
+    proposal, hints = repair_proposal_from_rules(
+        cell.id,
+        source_text(cell),
+        error.ename,
+        error.evalue,
+        preamble=import_preamble(_code_sources(session)),
+    )
+    reason = None if proposal else "no offline rule matches this error"
+    return ProposalOutcome(proposal, reason=reason, hints=tuple(hints))
+
+
+def rule_proposals(session: NotebookSession, kind: ProposalKind) -> list[Proposal]:
+    """Static rule proposals for score-calibration or runtime-reduction over every code cell."""
+    notebook = session.notebook
+    sources = {notebook.cells[i].id: source_text(notebook.cells[i]) for i in notebook.code_cell_indices()}
+    return proposals_for_kind(sources, kind, preamble=import_preamble(list(sources.values())))
+
+
+class ModelProposer:
+    """Asks a model served by Ollama for a proposal of one kind about one cell."""
+
+    def __init__(self, backend: OllamaBackend) -> None:
+        self.backend = backend
+
+    async def propose(
+        self,
+        session: NotebookSession,
+        kind: ProposalKind,
+        index: int,
+        *,
+        on_token: TokenListener | None = None,
+        hints: tuple[str, ...] = (),
+        instruction: str | None = None,
+        previous_rejection: str | None = None,
+    ) -> ProposalOutcome:
+        context = await self._context(session, kind, index, hints)
+        cell = session.notebook.cells[index]
+        messages = messages_for(
+            context,
+            cell_id=cell.id,
+            instruction=instruction,
+            previous_rejection=previous_rejection,
+        )
+        prompt_tokens = context.tokens()
+        parts: list[str] = []
+        async for chunk in self.backend.stream_chat(messages, num_ctx=num_ctx_for(messages)):
+            if chunk.text:
+                parts.append(chunk.text)
+                if on_token is not None:
+                    on_token(chunk.text)
+        answer = "".join(parts)
+        sources = {c.id: source_text(c) for c in session.notebook.cells if c.cell_type == "code"}
+        parsed = parse_reply(answer, target_cell_id=cell.id, sources=sources)
+        if parsed.patch is None:
+            return ProposalOutcome(
+                None, reason=parsed.error, answer=answer, prompt_tokens=prompt_tokens
+            )
+        proposal = Proposal(kind, cell.id, parsed.patch, parsed.rationale, self.backend.model)
+        return ProposalOutcome(proposal, answer=answer, prompt_tokens=prompt_tokens)
+
+    async def _context(
+        self, session: NotebookSession, kind: ProposalKind, index: int, hints: tuple[str, ...]
+    ) -> PromptContext:
+        environment = session.environment
+        versions = dict(environment.versions) if environment else {}
+        python = environment.python if environment else "unknown"
+        notebook = session.notebook
+        if kind == "error-repair":
+            run = session.runner.runs[index]
+            assert run.error is not None
+            kernel = session.kernel if session.kernel.state == "idle" else None
+            return await build_repair_context(
+                notebook, index, run.error, kernel=kernel, versions=versions, python=python, hints=hints
+            )
+        if kind == "runtime-reduction":
+            return build_runtime_context(
+                notebook,
+                today=session.today_seconds(),
+                stored=session.stored_seconds,
+                budget=session.budget,
+                versions=versions,
+                python=python,
+            )
+        comparison = session.score_comparison()
+        assert comparison.reference is not None
+        return build_score_context(
+            notebook,
+            reference=comparison.reference,
+            today=comparison.today,
+            tolerance=comparison.tolerance,
+            changed_defaults=hints,
+            versions=versions,
+            python=python,
+        )

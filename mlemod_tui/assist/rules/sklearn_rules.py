@@ -1,0 +1,369 @@
+"""scikit-learn: moved modules (0.18-0.24), renamed parameters (1.0-1.9), changed defaults (0.22)."""
+
+from __future__ import annotations
+
+import re
+
+from mlemod_tui.assist.rules import sklearn_fixes as fx
+from mlemod_tui.assist.rules.cst_tools import Callee
+from mlemod_tui.assist.rules.model import Crash, Rule
+from mlemod_tui.assist.rules.patterns import factory, kwargs, methods, moved, pin
+
+SK = ("sklearn",)
+_MNF = ("ModuleNotFoundError",)
+_IE = ("ImportError",)
+_TE = ("TypeError",)
+_IPE = ("InvalidParameterError", "ValueError")
+
+
+def _module_rule(rule_id: str, old: str, new: str, changed_in: str, names: str) -> Rule:
+    parent, _, leaf = old.rpartition(".")
+    return Rule(
+        id=rule_id, library="scikit-learn", changed_in=changed_in, kind="crash",
+        summary=f"`{old}` was removed", replacement=f"`from {new} import {names}`",
+        triggers=(rf"\b{old.rsplit('.', 1)[-1]}\b",), transformer=moved({old: new}),
+        crash=Crash(
+            _MNF + _IE + ("AttributeError",),
+            rf"No module named '{old.replace('.', '[.]')}'|"
+            rf"(?:cannot import name|has no attribute) '{leaf}'(?: from '{parent}')?",
+        ),
+    )
+
+
+_PRIVATE = {
+    f"sklearn.{old}": f"sklearn.{old.rsplit('.', 1)[0]}"
+    for old in (
+        "ensemble.forest", "ensemble.gradient_boosting", "ensemble.weight_boosting",
+        "ensemble.bagging", "ensemble.voting", "ensemble.iforest", "ensemble.base",
+        "tree.tree", "tree.export", "metrics.classification", "metrics.regression",
+        "metrics.ranking", "metrics.scorer", "linear_model.logistic", "linear_model.base",
+        "linear_model.ridge", "linear_model.coordinate_descent", "linear_model.least_angle",
+        "linear_model.stochastic_gradient", "linear_model.perceptron", "linear_model.bayes",
+        "linear_model.huber", "linear_model.theil_sen", "linear_model.ransac",
+        "linear_model.omp", "linear_model.passive_aggressive", "svm.classes", "svm.base",
+        "neighbors.classification", "neighbors.regression", "neighbors.base",
+        "neighbors.unsupervised", "neighbors.kde", "neighbors.nearest_centroid",
+        "neighbors.lof", "preprocessing.data", "preprocessing.label", "decomposition.pca",
+        "decomposition.truncated_svd", "decomposition.nmf", "decomposition.kernel_pca",
+        "decomposition.incremental_pca", "decomposition.online_lda", "decomposition.fastica_",
+        "decomposition.factor_analysis", "cluster.k_means_", "cluster.dbscan_",
+        "cluster.hierarchical", "cluster.spectral", "cluster.mean_shift_", "cluster.birch",
+        "cluster.affinity_propagation_", "feature_selection.univariate_selection",
+        "feature_selection.rfe", "feature_selection.from_model",
+        "feature_selection.variance_threshold", "mixture.gaussian_mixture",
+        "mixture.bayesian_mixture", "manifold.t_sne", "manifold.isomap", "manifold.mds",
+        "manifold.locally_linear", "datasets.base", "gaussian_process.gpr",
+        "gaussian_process.gpc", "semi_supervised.label_propagation",
+        "neural_network.multilayer_perceptron", "neural_network.rbm",
+    )
+}
+
+_N_JOBS = Callee.of(
+    "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
+    "ExtraTreesRegressor", "KNeighborsClassifier", "KNeighborsRegressor", "BaggingClassifier",
+    "BaggingRegressor", "cross_val_score", "cross_validate", "cross_val_predict",
+    "GridSearchCV", "RandomizedSearchCV", "learning_curve", "validation_curve",
+    "permutation_importance", "RFECV", "VotingClassifier", "StackingClassifier",
+    modules=SK,
+)
+_CV = Callee.of(
+    "cross_val_score", "cross_validate", "cross_val_predict", "GridSearchCV",
+    "RandomizedSearchCV", "learning_curve", "validation_curve", "RFECV",
+    "permutation_test_score", "CalibratedClassifierCV", "LogisticRegressionCV", "LassoCV",
+    "ElasticNetCV", "LarsCV", "LassoLarsCV", modules=SK,
+)
+
+RULES: list[Rule] = [
+    _module_rule("sklearn-cross-validation", "sklearn.cross_validation", "sklearn.model_selection",
+                 "0.20 (deprecated 0.18)", "train_test_split, cross_val_score, KFold"),
+    _module_rule("sklearn-grid-search", "sklearn.grid_search", "sklearn.model_selection",
+                 "0.20 (deprecated 0.18)", "GridSearchCV"),
+    _module_rule("sklearn-learning-curve-module", "sklearn.learning_curve",
+                 "sklearn.model_selection", "0.20 (deprecated 0.18)", "learning_curve"),
+    _module_rule("sklearn-samples-generator", "sklearn.datasets.samples_generator",
+                 "sklearn.datasets", "0.24 (deprecated 0.22)", "make_blobs"),
+    Rule(
+        id="sklearn-kfold-n-folds", library="scikit-learn", changed_in="0.20", kind="crash",
+        summary="the old `KFold(n, n_folds=k)` signature is gone: splitters take `n_splits` "
+        "and get the data in `.split(X, y)`",
+        replacement="`KFold(n_splits=5)` and `for tr, te in kf.split(X, y):`",
+        triggers=(r"n_folds|ShuffleSplit\([^)]*n_iter\s*=|KFold\(\s*len\(|StratifiedKFold\(\s*\w+\s*,",),
+        transformer=factory(fx.KFoldNFolds),
+        crash=Crash(_TE, r"unexpected keyword argument 'n_(?:folds|iter)'"),
+    ),
+    Rule(
+        id="sklearn-grid-scores", library="scikit-learn", changed_in="0.20 (deprecated 0.18)",
+        kind="crash", summary="`grid_scores_` was replaced by `cv_results_`",
+        replacement="`pd.DataFrame(grid.cv_results_)`", triggers=(r"grid_scores_",),
+        transformer=factory(fx.FlagOnly, names=frozenset({"grid_scores_"})),
+        crash=Crash(("AttributeError",), r"has no attribute 'grid_scores_'"),
+        hint="`cv_results_` is a dict of arrays: `params`, `mean_test_score`, `std_test_score`, "
+        "`split0_test_score`...; `pd.DataFrame(grid.cv_results_)` shows it as a table.",
+    ),
+    Rule(
+        id="sklearn-externals-joblib", library="scikit-learn", changed_in="0.23 (deprecated 0.21)",
+        kind="crash", summary="`sklearn.externals.joblib` was removed", replacement="`import joblib`",
+        triggers=(r"externals",), transformer=moved({"sklearn.externals.joblib": "joblib"}),
+        crash=Crash(_IE + _MNF, r"cannot import name 'joblib' from 'sklearn\.externals'|"
+                    r"No module named 'sklearn\.externals\.joblib'"),
+    ),
+    Rule(
+        id="sklearn-imputer", library="scikit-learn", changed_in="0.22 (deprecated 0.20)",
+        kind="crash", summary="`sklearn.preprocessing.Imputer` was replaced by `SimpleImputer`",
+        replacement="`from sklearn.impute import SimpleImputer; SimpleImputer(strategy='mean')`",
+        triggers=(r"\bImputer\b",),
+        transformer=factory(
+            fx.ImputerFix, moves={"sklearn.preprocessing.Imputer": "sklearn.impute.SimpleImputer"},
+            only={},
+        ),
+        crash=Crash(_IE, r"cannot import name 'Imputer' from 'sklearn\.preprocessing'"),
+    ),
+    Rule(
+        id="sklearn-load-boston", library="scikit-learn", changed_in="1.2 (deprecated 1.0)",
+        kind="crash", summary="`load_boston` was removed (the data set has an ethical problem)",
+        replacement="`fetch_california_housing()` or `fetch_openml(name='boston', version=1)`",
+        triggers=(r"load_boston",),
+        transformer=factory(fx.FlagOnly, names=frozenset({"load_boston"})),
+        crash=Crash(_IE, r"load_boston"),
+        hint="No drop-in fix: `fetch_openml(name='boston', version=1, as_frame=True)` returns "
+        "the same data (a download), `fetch_california_housing()` a different data set, so "
+        "scores change. Either way the column names and shapes differ from `load_boston()`.",
+    ),
+    Rule(
+        id="sklearn-plot-confusion-matrix", library="scikit-learn",
+        changed_in="1.2 (deprecated 1.0)", kind="crash",
+        summary="`plot_confusion_matrix` was removed",
+        replacement="`ConfusionMatrixDisplay.from_estimator(clf, X, y)`",
+        triggers=(r"plot_confusion_matrix",),
+        transformer=factory(
+            fx.FunctionToMethod,
+            moves={"sklearn.metrics.plot_confusion_matrix": "sklearn.metrics.ConfusionMatrixDisplay"},
+            only={}, methods={"sklearn.metrics.plot_confusion_matrix": "from_estimator"},
+        ),
+        crash=Crash(_IE + ("AttributeError",), r"(?:cannot import name|has no attribute) 'plot_confusion_matrix'"),
+    ),
+    Rule(
+        id="sklearn-plot-roc-curve", library="scikit-learn", changed_in="1.2 (deprecated 1.0)",
+        kind="crash", summary="`plot_roc_curve` / `plot_precision_recall_curve` were removed",
+        replacement="`RocCurveDisplay.from_estimator(clf, X, y)`",
+        triggers=(r"plot_roc_curve|plot_precision_recall_curve",),
+        transformer=factory(
+            fx.FunctionToMethod,
+            moves={
+                "sklearn.metrics.plot_roc_curve": "sklearn.metrics.RocCurveDisplay",
+                "sklearn.metrics.plot_precision_recall_curve": "sklearn.metrics.PrecisionRecallDisplay",
+            },
+            only={},
+            methods={
+                "sklearn.metrics.plot_roc_curve": "from_estimator",
+                "sklearn.metrics.plot_precision_recall_curve": "from_estimator",
+            },
+        ),
+        crash=Crash(_IE + ("AttributeError",), r"(?:cannot import name|has no attribute) 'plot_(?:roc|precision_recall)_curve'"),
+    ),
+    Rule(
+        id="sklearn-get-feature-names", library="scikit-learn", changed_in="1.2 (deprecated 1.0)",
+        kind="crash", summary="`get_feature_names()` was replaced by `get_feature_names_out()`",
+        replacement="`vectorizer.get_feature_names_out()`", triggers=(r"get_feature_names\(",),
+        transformer=methods({"get_feature_names": "get_feature_names_out"}),
+        crash=Crash(("AttributeError",), r"has no attribute 'get_feature_names'"),
+        hint="It returns a numpy array, not a list: use `list(...)` before list operations.",
+    ),
+    Rule(
+        id="sklearn-mse-squared", library="scikit-learn", changed_in="1.6 (deprecated 1.4)",
+        kind="crash", summary="`mean_squared_error(squared=False)` was removed",
+        replacement="`from sklearn.metrics import root_mean_squared_error`",
+        triggers=(r"squared\s*=",), transformer=factory(fx.MseSquared),
+        crash=Crash(_TE, r"unexpected keyword argument 'squared'"),
+    ),
+    Rule(
+        id="sklearn-criterion-mse", library="scikit-learn", changed_in="1.2 (deprecated 1.0)",
+        kind="crash", summary="`criterion='mse'` / `'mae'` were renamed",
+        replacement="`criterion='squared_error'` / `'absolute_error'`",
+        triggers=(r"['\"]ma?[se]e['\"]",), transformer=factory(fx.CriterionNames),
+        crash=Crash(_IPE, r"'criterion' parameter .* Got '(?:mse|mae)' instead"),
+    ),
+    Rule(
+        id="sklearn-gb-loss-names", library="scikit-learn", changed_in="1.2/1.3 (deprecated 1.0/1.1)",
+        kind="crash", summary="gradient boosting's `loss='deviance'`, `'ls'`, `'lad'` were renamed",
+        replacement="`loss='log_loss'` / `'squared_error'` / `'absolute_error'`",
+        triggers=(r"loss\s*=\s*['\"](?:deviance|ls|lad|least_\w+|\w+_crossentropy|auto)['\"]",),
+        transformer=kwargs(
+            Callee.of("GradientBoostingClassifier", "GradientBoostingRegressor",
+                      "HistGradientBoostingClassifier", "HistGradientBoostingRegressor", modules=SK),
+            values={"loss": {
+                "deviance": "'log_loss'", "ls": "'squared_error'", "lad": "'absolute_error'",
+                "least_squares": "'squared_error'", "least_absolute_deviation": "'absolute_error'",
+                "binary_crossentropy": "'log_loss'", "categorical_crossentropy": "'log_loss'",
+                "auto": "'log_loss'",
+            }},
+        ),
+        crash=Crash(_IPE, r"'loss' parameter of \w*GradientBoosting\w+ must be"),
+    ),
+    Rule(
+        id="sklearn-max-features-auto", library="scikit-learn", changed_in="1.3 (deprecated 1.1)",
+        kind="crash", summary="`max_features='auto'` was removed from trees and forests",
+        replacement="classifiers: `max_features='sqrt'`; regressors: `max_features=1.0`",
+        triggers=(r"max_features",), transformer=factory(fx.MaxFeaturesAuto),
+        crash=Crash(_IPE, r"'max_features' parameter .* Got 'auto' instead"),
+    ),
+    Rule(
+        id="sklearn-base-estimator", library="scikit-learn", changed_in="1.4 (deprecated 1.2)",
+        kind="crash", summary="`base_estimator=` was renamed `estimator=`",
+        replacement="`BaggingClassifier(estimator=...)`", triggers=(r"base_estimator",),
+        transformer=factory(fx.BaseEstimatorKw),
+        crash=Crash(_TE, r"unexpected keyword argument 'base_estimator'"),
+    ),
+    Rule(
+        id="sklearn-ohe-categorical-features", library="scikit-learn",
+        changed_in="0.22 (deprecated 0.20)", kind="crash",
+        summary="`OneHotEncoder(categorical_features=...)` was removed",
+        replacement="`ColumnTransformer([('oh', OneHotEncoder(), [0])], remainder='passthrough')`",
+        triggers=(r"categorical_features",), transformer=factory(fx.OheCategoricalFeatures),
+        crash=Crash(_TE, r"unexpected keyword argument 'categorical_features'"),
+    ),
+    Rule(
+        id="sklearn-ohe-sparse", library="scikit-learn", changed_in="1.4 (deprecated 1.2)",
+        kind="crash", summary="`OneHotEncoder(sparse=...)` was renamed `sparse_output`",
+        replacement="`OneHotEncoder(sparse_output=False)`", triggers=(r"sparse\s*=",),
+        transformer=kwargs(Callee.of("OneHotEncoder", modules=SK), rename={"sparse": "sparse_output"}),
+        crash=Crash(_TE, r"OneHotEncoder.__init__\(\) got an unexpected keyword argument 'sparse'"),
+    ),
+    Rule(
+        id="sklearn-tsne-n-iter", library="scikit-learn", changed_in="1.7 (deprecated 1.5)",
+        kind="crash", summary="`TSNE(n_iter=)` was renamed `max_iter`",
+        replacement="`TSNE(max_iter=1000)`", triggers=(r"TSNE\(",),
+        transformer=kwargs(Callee.of("TSNE", modules=SK), rename={"n_iter": "max_iter"}),
+        crash=Crash(_TE, r"TSNE.__init__\(\) got an unexpected keyword argument 'n_iter'"),
+    ),
+    Rule(
+        id="sklearn-logreg-multi-class", library="scikit-learn", changed_in="1.8 (deprecated 1.5)",
+        kind="crash", summary="`LogisticRegression(multi_class=...)` was removed",
+        replacement="drop it (multinomial is the default); for one-vs-rest wrap it in "
+        "`OneVsRestClassifier`", triggers=(r"multi_class",), transformer=factory(fx.LogregMultiClass),
+        crash=Crash(_TE, r"unexpected keyword argument 'multi_class'"),
+    ),
+    Rule(
+        id="sklearn-logreg-l1-default-solver", library="scikit-learn", changed_in="0.22",
+        kind="crash", summary="`LogisticRegression(penalty='l1')` fails with the new default "
+        "solver lbfgs (it was liblinear)",
+        replacement="`LogisticRegression(solver='liblinear', l1_ratio=1.0)`",
+        triggers=(r"penalty",), transformer=factory(fx.LogregL1Solver),
+        crash=Crash(("ValueError",), r"Solver lbfgs supports only 'l2' or '?[Nn]one'? penalties, got l1"),
+        hint="liblinear is one-vs-rest only: with three or more classes wrap the model in "
+        "`OneVsRestClassifier`.",
+    ),
+    Rule(
+        id="sklearn-logreg-penalty-deprecated", library="scikit-learn",
+        changed_in="1.8 deprecation (removal in 1.10)", kind="warning-only",
+        summary="`LogisticRegression(penalty=...)` is deprecated",
+        replacement="leave `penalty` unset and use `l1_ratio` (0 = L2, 1 = L1) and `C`",
+        triggers=(r"penalty",), transformer=factory(fx.LogregPenalty),
+    ),
+    Rule(
+        id="sklearn-svc-probability", library="scikit-learn",
+        changed_in="1.9 deprecation (removal in 1.11)", kind="warning-only",
+        summary="`SVC(probability=True)` is deprecated",
+        replacement="`CalibratedClassifierCV(SVC(), ensemble=False)`", triggers=(r"probability",),
+        transformer=factory(fx.FlagOnly, names=frozenset({"SVC", "NuSVC"}), kw="probability"),
+        hint="Wrapping changes which attributes exist and how `predict` decides; review by hand.",
+    ),
+    Rule(
+        id="sklearn-sgd-loss-log", library="scikit-learn", changed_in="1.3 (deprecated 1.1)",
+        kind="crash", summary="`SGDClassifier(loss='log')` was renamed `'log_loss'`",
+        replacement="`SGDClassifier(loss='log_loss')`", triggers=(r"loss\s*=\s*['\"]log['\"]",),
+        transformer=kwargs(Callee.of("SGDClassifier", modules=SK), values={"loss": {"log": "'log_loss'"}}),
+        crash=Crash(_IPE, r"'loss' parameter of SGDClassifier must be .* Got 'log' instead"),
+    ),
+    Rule(
+        id="sklearn-normalize-param", library="scikit-learn", changed_in="1.2 (deprecated 1.0)",
+        kind="crash", summary="linear models lost `normalize=`",
+        replacement="`make_pipeline(StandardScaler(), Ridge())`", triggers=(r"normalize\s*=",),
+        transformer=factory(fx.NormalizeParam),
+        crash=Crash(_TE, r"unexpected keyword argument 'normalize'"),
+    ),
+    Rule(
+        id="sklearn-scoring-mse-name", library="scikit-learn", changed_in="0.20 (renamed 0.18)",
+        kind="crash", summary="error scorers are named `neg_...` (the values were negative already)",
+        replacement="`scoring='neg_mean_squared_error'`",
+        triggers=(r"scoring\s*=[^\n]*['\"](?:mean_squared_error|mean_absolute_error|median_absolute_error|"
+                  r"log_loss|mean_squared_log_error)['\"]",),
+        transformer=factory(fx.ScoringNames),
+        crash=Crash(_IPE, r"'scoring' parameter|is not a valid scoring value"),
+    ),
+    Rule(
+        id="sklearn-private-modules", library="scikit-learn", changed_in="0.24 (private since 0.22)",
+        kind="crash", summary="modules such as `sklearn.ensemble.forest` became private",
+        replacement="`from sklearn.ensemble import RandomForestClassifier`",
+        triggers=(r"sklearn\.(?:" + "|".join(re.escape(m[8:]) for m in sorted(_PRIVATE)) + r")\b",),
+        transformer=moved(_PRIVATE),
+        crash=Crash(_MNF, r"No module named 'sklearn\.\w+\.[a-z_]+'"),
+        hint="A model pickled with scikit-learn < 0.22 cannot be loaded any more: re-train it.",
+    ),
+    Rule(
+        id="sklearn-adaboost-algorithm", library="scikit-learn", changed_in="1.8 (deprecated 1.6)",
+        kind="crash", summary="`AdaBoostClassifier(algorithm=...)` was removed (SAMME only)",
+        replacement="drop `algorithm`", triggers=(r"algorithm\s*=",),
+        transformer=kwargs(Callee.of("AdaBoostClassifier", modules=SK), drop=["algorithm"]),
+        crash=Crash(_TE, r"AdaBoostClassifier.__init__\(\) got an unexpected keyword argument 'algorithm'"),
+        hint="SAMME.R (the old default) is gone, so scores can differ from the published ones.",
+    ),
+    Rule(
+        id="sklearn-rf-n-estimators-default", library="scikit-learn", changed_in="0.22",
+        kind="silent-score-change",
+        summary="the default `n_estimators` of random forests and extra trees went from 10 to 100",
+        replacement="pass `n_estimators=10` to reproduce the published numbers, or keep 100",
+        triggers=(r"\b(?:RandomForest|ExtraTrees)(?:Classifier|Regressor)\((?![^)]*n_estimators)",),
+        transformer=pin(
+            Callee.of("RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
+                      "ExtraTreesRegressor", modules=SK),
+            "n_estimators", "10", max_positional=0,
+        ),
+    ),
+    Rule(
+        id="sklearn-logreg-default-solver", library="scikit-learn", changed_in="0.22",
+        kind="silent-score-change",
+        summary="`LogisticRegression()`'s default solver went from liblinear (one-vs-rest) to "
+        "lbfgs (multinomial)",
+        replacement="to reproduce: `OneVsRestClassifier(LogisticRegression(solver='liblinear'))`",
+        triggers=(r"LogisticRegression\((?![^)]*(?:solver|max_iter|penalty))",),
+        transformer=factory(fx.LogregDefaultSolver),
+        hint="The per-class models are in `.estimators_` of the wrapper.",
+    ),
+    Rule(
+        id="sklearn-lbfgs-convergence", library="scikit-learn", changed_in="0.22",
+        kind="warning-only", summary="the lbfgs default solver stops after 100 iterations on "
+        "unscaled data (liblinear converged)",
+        replacement="`make_pipeline(StandardScaler(), LogisticRegression())` or `max_iter=1000`",
+        triggers=(r"LogisticRegression\(",), transformer=factory(fx.LbfgsMaxIter),
+        crash=Crash(("ConvergenceWarning",), r"lbfgs failed to converge"), crash_only=True,
+    ),
+    Rule(
+        id="sklearn-svc-gamma-default", library="scikit-learn", changed_in="0.22",
+        kind="silent-score-change", summary="the default `gamma` of SVMs went from 'auto' to 'scale'",
+        replacement="`SVC(gamma='auto')` to reproduce; better: scale the features",
+        triggers=(r"\b(?:(?:Nu)?SV[CR]|OneClassSVM)\((?![^)]*gamma)",), transformer=factory(fx.SvcGamma),
+    ),
+    Rule(
+        id="sklearn-cv-default", library="scikit-learn", changed_in="0.22",
+        kind="silent-score-change", summary="the default number of cross-validation folds went "
+        "from 3 to 5", replacement="pass `cv=3` to reproduce",
+        triggers=(r"\b(?:cross_val_score|cross_validate|cross_val_predict|\w+SearchCV|learning_curve|"
+                  r"validation_curve|permutation_test_score|\w+CV)\((?![^)]*\bcv\s*=)",),
+        transformer=pin(_CV, "cv", "3", max_positional=3),
+    ),
+    Rule(
+        id="sklearn-kmeans-n-init-default", library="scikit-learn", changed_in="1.4",
+        kind="silent-score-change", summary="KMeans runs once by default now (`n_init` 10 -> "
+        "'auto')", replacement="`KMeans(n_clusters=k, n_init=10)`",
+        triggers=(r"KMeans\((?![^)]*n_init)",),
+        transformer=factory(fx.Kmeans),
+    ),
+    Rule(
+        id="sklearn-n-jobs", library="scikit-learn", changed_in="-", kind="runtime",
+        summary="this estimator or search can use every CPU core without changing its results",
+        replacement="`n_jobs=-1`", triggers=(r"RandomForest|ExtraTrees|KNeighbors|Bagging|"
+                                              r"cross_val|SearchCV|_curve\(|permutation_importance|RFECV|Voting|Stacking",),
+        transformer=pin(_N_JOBS, "n_jobs", "-1"),
+    ),
+]

@@ -1,0 +1,85 @@
+"""The session report (`--report PATH`): what changed and why, as Markdown or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mlemod_tui.core.notebook import write_atomic
+from mlemod_tui.core.runtime import format_seconds
+from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.repair_loop import LoopResult
+
+
+def report_data(session: NotebookSession, loop: LoopResult, saved: Path | None) -> dict[str, Any]:
+    summary = session.runtime_summary()
+    score = session.score_comparison()
+    return {
+        "notebook": str(session.notebook.path),
+        "output": str(saved) if saved else None,
+        "reproducible": loop.reproducible,
+        "stopped_because": loop.stopped_because or None,
+        "verdict": loop.run.verdict(),
+        "steps": [step.to_json() for step in loop.steps],
+        "runtime": {
+            "today_seconds": round(summary.total_today, 3),
+            "original_seconds": round(sum(session.stored_seconds.values()), 3) or None,
+            "budget_seconds": summary.budget,
+        },
+        "score": {
+            "metric": score.reference.name if score.reference else None,
+            "reference": score.reference.value if score.reference else None,
+            "today": score.today.value if score.today else None,
+            "tolerance": score.tolerance,
+            "verdict": score.verdict,
+        },
+        "environment": session.environment.to_json() if session.environment else None,
+    }
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    lines = [
+        f"# mlemod-tui report: {Path(data['notebook']).name}",
+        "",
+        f"- **reproducible:** {'yes' if data['reproducible'] else 'no'}",
+        f"- **run:** {data['verdict']}",
+    ]
+    if data["stopped_because"]:
+        lines.append(f"- **stopped because:** {data['stopped_because']}")
+    runtime = data["runtime"]
+    lines.append(
+        f"- **runtime:** today {format_seconds(runtime['today_seconds'])}, original "
+        f"{format_seconds(runtime['original_seconds'])}"
+        + (f", budget {format_seconds(runtime['budget_seconds'])}" if runtime["budget_seconds"] else "")
+    )
+    score = data["score"]
+    if score["metric"]:
+        lines.append(
+            f"- **score ({score['metric']}):** reference {score['reference']}, today {score['today']} "
+            f"({score['verdict']}, tolerance {score['tolerance']:.0%})"
+        )
+    if data["output"]:
+        lines.append(f"- **saved:** {data['output']}")
+    lines += ["", "## Changes", ""]
+    if not data["steps"]:
+        lines.append("None.")
+    for step in data["steps"]:
+        status = "applied" if step["applied"] else "not applied"
+        lines.append(f"### {step['attempt']}. {step['kind']} — {step['problem']} ({status})")
+        if step["source"]:
+            lines.append(f"Source: `{step['source']}`")
+        if step["rationale"]:
+            lines += ["", step["rationale"]]
+        if step["note"]:
+            lines += ["", f"_{step['note']}_"]
+        if step["diff"]:
+            lines += ["", "```diff", step["diff"].rstrip("\n"), "```"]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(path: Path, data: dict[str, Any]) -> Path:
+    """``.json`` gets JSON; anything else Markdown."""
+    text = json.dumps(data, indent=2) + "\n" if path.suffix == ".json" else render_markdown(data)
+    return write_atomic(path, text)

@@ -1,0 +1,100 @@
+"""``mlemod-tui scan``: before anything runs, which cells will crash or drift, and the fix.
+
+Runs the offline erosion rules only (no kernel, no model). Exit status: 0 nothing found,
+1 something found, 2 bad input (raised as :class:`NotebookError`, printed by the CLI).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from mlemod_tui.assist.rules import CellFindings, scan_notebook
+from mlemod_tui.core.notebook import load_notebook
+
+EXIT_CLEAN = 0
+EXIT_FOUND = 1
+_KIND_LABEL = {"crash": "crash", "silent-score-change": "drift", "warning-only": "warning",
+               "runtime": "speedup"}
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    notebooks: list[Path]
+    json: bool = False
+    warnings: bool = False
+    diff: bool = True
+
+
+@dataclass
+class NotebookScan:
+    path: Path
+    cells: list[CellFindings] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(c.findings) for c in self.cells)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "findings": self.count,
+                "cells": [c.to_dict() for c in self.cells]}
+
+
+def scan_paths(paths: list[Path], *, warnings: bool = False) -> list[NotebookScan]:
+    """Scan every notebook; the first unreadable one raises NotebookError before any output."""
+    notebooks = [load_notebook(path) for path in paths]
+    return [
+        NotebookScan(nb.path, scan_notebook(nb, include_warnings=warnings)) for nb in notebooks
+    ]
+
+
+def scan_command(options: ScanOptions, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    results = scan_paths(options.notebooks, warnings=options.warnings)
+    total = sum(r.count for r in results)
+    if options.json:
+        json.dump({"found": total, "notebooks": [r.to_dict() for r in results]}, out, indent=2)
+        out.write("\n")
+    else:
+        for result in results:
+            out.write(render(result, diff=options.diff))
+    return EXIT_FOUND if total else EXIT_CLEAN
+
+
+def render(result: NotebookScan, *, diff: bool = True) -> str:
+    """A plain-text report: a table of findings, hints, then the proposed fix per cell."""
+    if not result.cells:
+        return f"{result.path}: no known erosion found\n\n"
+    lines = [f"{result.path}: {result.count} finding(s) in {len(result.cells)} cell(s)"]
+    rows = [("cell", "lines", "rule", "kind", "what changed")]
+    for cell in result.cells:
+        for f in cell.findings:
+            rows.append((
+                str(cell.index),
+                ",".join(str(n) for n in f.lines) or "-",
+                f.rule_id,
+                _KIND_LABEL.get(f.kind, f.kind),
+                f.explanation,
+            ))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(4)]
+        lines.append("  " + "  ".join(cells) + "  " + row[4])
+    hints = [(c.index, f) for c in result.cells for f in c.findings if f.hint]
+    for index, f in hints:
+        lines.append(f"  hint (cell {index}, {f.rule_id}): {f.hint}")
+    if diff:
+        for cell in result.cells:
+            if cell.fixed_source is None:
+                continue
+            lines.append(f"  proposed fix for cell {cell.index} ({', '.join(cell.applied)}):")
+            patch = difflib.unified_diff(
+                cell.source.splitlines(), cell.fixed_source.splitlines(),
+                f"a/cell/{cell.cell_id}", f"b/cell/{cell.cell_id}", lineterm="",
+            )
+            lines.extend("    " + line for line in patch)
+    return "\n".join(lines) + "\n\n"
