@@ -536,6 +536,10 @@ def names_used(source: str) -> list[str]:
     tree = _parse(source)
     if tree is None:
         return [] if mask_magics(source) is None else _names_by_regex(source)
+    return _uses_of(tree)
+
+
+def _uses_of(tree: ast.Module) -> list[str]:
     visitor = _UsedNames()
     for stmt in tree.body:
         visitor.visit(stmt)
@@ -604,7 +608,7 @@ def _cell_facts(source: str) -> _CellFacts:
                 name = _base_name(func.value)
                 if name:
                     modifies.add(name)
-    uses = tuple(names_used(source))
+    uses = tuple(_uses_of(tree))
     return _CellFacts(frozenset(binds), frozenset(imports), frozenset(modifies), uses)
 
 
@@ -636,8 +640,15 @@ class _Definers:
             self._facts[index] = _cell_facts(self.sources[index])
         return self._facts[index]
 
+    def binds(self, j: int, name: str) -> bool:
+        # The substring test spares parsing the many cells that never mention the name.
+        return name in self.sources[j] and name in self.facts(j).binds
+
+    def modifies(self, j: int, name: str) -> bool:
+        return name in self.sources[j] and name in self.facts(j).modifies
+
     def binder(self, name: str, before: int) -> int | None:
-        return next((j for j in range(before - 1, -1, -1) if name in self.facts(j).binds), None)
+        return next((j for j in range(before - 1, -1, -1) if self.binds(j, name)), None)
 
     def cells_for(self, name: str, before: int) -> list[int]:
         """The latest binder; for a non-module, also the latest later cell that changes it
@@ -647,9 +658,7 @@ class _Definers:
             return []
         if name in self.facts(bound).imports:
             return [bound]
-        changed = next(
-            (j for j in range(before - 1, bound, -1) if name in self.facts(j).modifies), None
-        )
+        changed = next((j for j in range(before - 1, bound, -1) if self.modifies(j, name)), None)
         return [bound] if changed is None else [changed, bound]
 
 
@@ -658,7 +667,10 @@ def defining_cells(
 ) -> list[int]:
     """Earlier cells that bind ``names`` (the latest binder of each), plus one level of the
     cells those definers need; nearest first when capped, returned in notebook order."""
-    definers = _Definers(cells_sources)
+    return _defining_cells(_Definers(cells_sources), index, names, cap)
+
+
+def _defining_cells(definers: _Definers, index: int, names: Iterable[str], cap: int) -> list[int]:
     direct: list[int] = []
     for name in dict.fromkeys(names):
         direct.extend(j for j in definers.cells_for(name, index) if j not in direct)
@@ -669,18 +681,6 @@ def defining_cells(
     chosen = sorted(direct, reverse=True)[:cap]
     chosen += sorted(second, reverse=True)[: max(0, cap - len(chosen))]
     return sorted(set(chosen))
-
-
-def _bound_by(
-    sources: Sequence[str], cells: Iterable[int], names: Iterable[str]
-) -> dict[int, list[str]]:
-    """Which of ``names`` each cell binds or changes (for the section titles)."""
-    wanted = list(dict.fromkeys(names))
-    out: dict[int, list[str]] = {}
-    for j in cells:
-        facts = _cell_facts(sources[j])
-        out[j] = [n for n in wanted if n in facts.binds or n in facts.modifies]
-    return out
 
 
 # --------------------------------------------------------------------------- environment
@@ -703,8 +703,12 @@ def _version_line(module: str, versions: Mapping[str, str | None]) -> str:
 def modules_involved(sources: Sequence[str], cells: Sequence[int]) -> list[str]:
     """Third-party libraries the cells import, then those whose imported names they use
     (``pd`` in a cell whose ``import pandas as pd`` sits further up)."""
+    return _modules_involved(_Definers(sources), cells)
+
+
+def _modules_involved(definers: _Definers, cells: Sequence[int]) -> list[str]:
+    sources = definers.sources
     modules = libraries_of(sources[j] for j in cells)
-    definers = _Definers(sources)
     for j in cells:
         for name in definers.facts(j).uses:
             binder = definers.binder(name, j)
@@ -873,9 +877,8 @@ def code_sources(notebook: Notebook) -> list[str]:
     return [source_text(c) if c.get("cell_type") == "code" else "" for c in notebook.cells]
 
 
-def _names_to_describe(used: Sequence[str], sources: Sequence[str], index: int) -> list[str]:
+def _names_to_describe(used: Sequence[str], definers: _Definers, index: int) -> list[str]:
     """Used names worth a kernel look: all but unshadowed builtins, at most a dozen."""
-    definers = _Definers(sources)
     wanted = [n for n in used if n not in _BUILTINS or definers.binder(n, index) is not None]
     return wanted[:MAX_DESCRIBED_NAMES]
 
@@ -894,17 +897,18 @@ async def _kernel_state(
 
 
 def _definer_titles(
-    sources: Sequence[str], cells: Sequence[int], used: Sequence[str], notebook: Notebook
+    definers: _Definers, cells: Sequence[int], used: Sequence[str], notebook: Notebook
 ) -> tuple[tuple[int, str, str], ...]:
     """(index, id, title) per defining cell; the title says which used names it defines."""
     names = dict.fromkeys(used)
     for j in cells:
-        names.update(dict.fromkeys(_cell_facts(sources[j]).uses))
-    bound = _bound_by(sources, cells, names)
+        names.update(dict.fromkeys(definers.facts(j).uses))
     out = []
     for j in cells:
         cell_id = str(notebook.cells[j].get("id", f"cell-{j}"))
-        what = ", ".join(bound.get(j, [])[:8])
+        facts = definers.facts(j)
+        bound = [n for n in names if n in facts.binds or n in facts.modifies]
+        what = ", ".join(bound[:8])
         title = f"Earlier cell {j} (id {cell_id})" + (f", defines {what}" if what else "")
         out.append((j, cell_id, title))
     return tuple(out)
@@ -925,8 +929,9 @@ async def build_repair_context(
     sources = code_sources(notebook)
     failing = sources[index]
     used = names_used(failing)
-    cells = defining_cells(sources, index, used)
-    modules = modules_involved(sources, [index, *cells])
+    definers = _Definers(sources)
+    cells = _defining_cells(definers, index, used, MAX_DEFINING_CELLS)
+    modules = _modules_involved(definers, [index, *cells])
     modules += [m for m in _traceback_libraries(error.traceback, versions) if m not in modules]
     draft = _RepairDraft(
         index=index,
@@ -936,9 +941,9 @@ async def build_repair_context(
         error_line=final_exception_line(error),
         traceback=tuple(error.traceback),
         frames=4,
-        definers=_definer_titles(sources, cells, used, notebook),
+        definers=_definer_titles(definers, cells, used, notebook),
         sources=tuple(sources),
-        state=await _kernel_state(kernel, _names_to_describe(used, sources, index)),
+        state=await _kernel_state(kernel, _names_to_describe(used, definers, index)),
         preview=PREVIEW_CHARS,
         hints=tuple(h.strip() for h in hints if h and h.strip()),
         environment=environment_text(python, modules, versions),

@@ -100,3 +100,21 @@ def test_crashed_cell(snap_compare, tmp_path: Path) -> None:
 @pytest.mark.parametrize("theme", ["mlemod-dark"])
 def test_help_screen(snap_compare, tmp_path: Path, theme: str) -> None:
     assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, press=["question_mark"])
+
+
+def test_review_screen_with_a_rule_proposal(snap_compare, tmp_path: Path) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        app = pilot.app
+        error = new_output(
+            "error",
+            ename="AttributeError",
+            evalue="'DataFrame' object has no attribute 'ix'",
+            traceback=TRACEBACK,
+        )
+        _finish(app, 3, "error", 0.31, [error])
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.press("e")  # the rules answer at once: no model needed
+        await pilot.pause(0.2)
+
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=run_before)

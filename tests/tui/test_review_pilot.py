@@ -1,0 +1,72 @@
+"""The review flow in the TUI: a crash, a proposal from the model (loopback Ollama server),
+hunk-by-hunk review, apply, re-run, continue, undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlemod_tui.assist.assistant import Assistant
+from mlemod_tui.assist.ollama_backend import OllamaBackend
+from mlemod_tui.core.notebook import source_text
+from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
+from mlemod_tui.tui.screens.notebook_screen import NotebookScreen
+from mlemod_tui.tui.screens.review_screen import ReviewScreen
+from mlemod_tui.tui.widgets.cell_list import CellList
+from tests.fake_ollama import FakeOllama
+from tests.tui.conftest import make_app
+from tests.tui.test_app_pilot import SIZE, _completed, _kernel_ready, _wait_for
+
+CELLS = ["values = [3, 4, 5]", "mean = sum(values) / len(valuez)\nprint('mean', mean)", "print('after', mean)"]
+FIX = "Typo in the list's name.\n\n```python\n# cell: {cid}\nmean = sum(values) / len(values)\nprint('mean', mean)\n```\n"
+
+
+async def test_model_proposal_reviewed_applied_rerun_and_undone(write_notebook) -> None:
+    path: Path = write_notebook(CELLS)
+    seen: list[object] = []
+    app = make_app(path)
+    cell_id = app.session.notebook.cells[1].id
+    with FakeOllama(reply=FIX.format(cid=cell_id), chunk_chars=8) as server:
+        app.assistant = Assistant(OllamaBackend(server.url, "qwen2.5-coder:7b"))
+        async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+            await _kernel_ready(app, pilot)
+            await _wait_for(lambda: app.assistant.model_ready, pilot, 10)
+            await pilot.press("a")
+            await _wait_for(_completed(seen), pilot, 30)
+            assert app.screen.query_one(CellList).status_of(1) == "error"
+            await pilot.press("e")
+            assert isinstance(app.screen, ReviewScreen)
+            review = app.screen
+            await _wait_for(lambda: review.proposal is not None, pilot, 15)
+            assert review.proposal.source == "qwen2.5-coder:7b"
+            prompt = server.chat_requests()[0]["messages"][-1]["content"]
+            assert "valuez" in prompt  # the failing cell reached the model
+            seen.clear()
+            await pilot.press("ctrl+s")  # apply the accepted hunk: the cell re-runs
+            await _wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot, 20)
+            assert source_text(app.session.notebook.cells[1]).startswith("mean = sum(values) / len(values)")
+            await pilot.click("#answer-continue")
+            await _wait_for(lambda: app.screen.query_one(CellList).status_of(2) == "ok", pilot, 20)
+            assert isinstance(app.screen, NotebookScreen)
+            await pilot.press("u")  # undo restores the exact previous source
+            assert source_text(app.session.notebook.cells[1]) == CELLS[1]
+            assert app.session.journal.pending_changes() == 0
+
+
+async def test_no_server_means_rules_only_and_a_clear_reason(write_notebook) -> None:
+    path: Path = write_notebook(CELLS)
+    seen: list[object] = []
+    app = make_app(path)
+    app.assistant = Assistant(OllamaBackend("http://127.0.0.1:9", "qwen2.5-coder:7b", connect_timeout=1))
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await _kernel_ready(app, pilot)
+        await _wait_for(lambda: app.assistant.status is not None, pilot, 10)
+        await pilot.press("a")
+        await _wait_for(_completed(seen), pilot, 30)
+        await pilot.press("e")
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        await _wait_for(lambda: review.reason is not None, pilot, 10)
+        assert "not available" in review.reason and "127.0.0.1:9" in review.reason
+        await pilot.press("escape")
+        assert isinstance(app.screen, NotebookScreen)
+        assert source_text(app.session.notebook.cells[1]) == CELLS[1]
