@@ -50,6 +50,12 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="where the executed notebook is saved (default: NAME.modernized.ipynb beside it)",
     )
+    parser.add_argument(
+        "--existing",
+        type=Path,
+        metavar="CONNECTION_FILE",
+        help="attach to a running kernel (e.g. `jupyter kernel` on a GPU server, over an SSH tunnel)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.add_argument(
         "--json", action="store_true", help="print the result as JSON on stdout"
@@ -188,6 +194,7 @@ def _run(args: argparse.Namespace) -> int:
     options = RunOptions(
         notebook=args.notebook,
         kernel=args.kernel,
+        existing=args.existing,
         cell_timeout=args.cell_timeout,
         output=args.output,
         quiet=args.quiet,

@@ -36,6 +36,7 @@ TICK_SECONDS = 0.2
 class RunOptions:
     notebook: Path
     kernel: str | None = None
+    existing: Path | None = None
     cell_timeout: float | None = None
     output: Path | None = None
     quiet: bool = False
@@ -121,6 +122,7 @@ async def _run(
         cell_timeout=options.cell_timeout,
         budget=options.budget,
         score_options=options.score,
+        existing=options.existing,
     )
     session.subscribe(reporter.handle)
     state["session"] = session

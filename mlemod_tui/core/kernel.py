@@ -24,6 +24,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Any, Literal
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
@@ -187,6 +188,9 @@ class KernelSession:
     transport: Literal["ipc", "tcp"] = "ipc" if sys.platform != "win32" else "tcp"
     state: KernelState = "not started"
     exit_code: int | None = None
+    # A kernel someone else started (`jupyter kernel` on a GPU server, reached over an SSH
+    # tunnel): we talk to it through its connection file, and never restart or stop it.
+    existing: Path | None = None
     _km: AsyncKernelManager | None = field(default=None, repr=False)
     _kc: Any = field(default=None, repr=False)
     _ipc_dir: str | None = field(default=None, repr=False)
@@ -215,7 +219,40 @@ class KernelSession:
             await asyncio.shield(self.shutdown())
             raise
 
+    @property
+    def attached(self) -> bool:
+        return self.existing is not None
+
+    async def _attach(self) -> None:
+        """Connect to a running kernel from its connection file; no process is ours."""
+        path = Path(self.existing).expanduser()  # type: ignore[arg-type]
+        if not path.is_file():
+            raise KernelError(f"{path}: no such connection file (from `jupyter kernel` or `%connect_info`)")
+        self.state = "starting"
+        kc = AsyncKernelClient()
+        try:
+            kc.load_connection_file(str(path))
+        except (OSError, ValueError, KeyError) as exc:
+            raise KernelError(f"{path}: not a kernel connection file ({exc})") from None
+        self.kernel_name = str(kc.kernel_name or path.stem)
+        kc.start_channels()
+        self._kc = kc
+        try:
+            await asyncio.wait_for(
+                kc.wait_for_ready(timeout=self.startup_timeout), self.startup_timeout + 5
+            )
+        except (RuntimeError, asyncio.TimeoutError):
+            self.state = "dead"
+            raise KernelError(
+                f"the kernel of {path} did not answer within {self.startup_timeout:g} s "
+                "(is it running, and is the tunnel to its ports up?)"
+            ) from None
+        self.state = "idle"
+
     async def _start(self) -> None:
+        if self.attached:
+            await self._attach()
+            return
         if self.kernel_name not in installed_kernels():
             raise KernelError(_missing_kernel_message(self.kernel_name))
         self.state = "starting"
@@ -260,7 +297,10 @@ class KernelSession:
         self.state = "idle"
 
     async def shutdown(self) -> None:
-        """Stop the kernel process (immediately: there is nothing left to save in it)."""
+        """Stop the kernel process (immediately: there is nothing left to save in it).
+
+        An attached kernel is only disconnected from: it is not ours to stop.
+        """
         km, kc = self._km, self._kc
         if kc is not None:
             kc.stop_channels()
@@ -276,12 +316,23 @@ class KernelSession:
         await self._cleanup_files()
 
     async def interrupt(self) -> None:
-        """Interrupt the running cell (SIGINT or an interrupt message, per the kernelspec)."""
-        if self._km is not None and self._km.has_kernel:
+        """Interrupt the running cell (SIGINT or an interrupt message, per the kernelspec).
+
+        An attached kernel may run on another machine: it gets an ``interrupt_request`` on
+        the control channel, which ipykernel honours whatever its interrupt mode.
+        """
+        if self.attached and self._kc is not None:
+            self._kc.control_channel.send(self._kc.session.msg("interrupt_request", content={}))
+        elif self._km is not None and self._km.has_kernel:
             await self._km.interrupt_kernel()
 
     async def restart(self) -> None:
         """A fresh kernel process with an empty namespace; the client keeps working."""
+        if self.attached:
+            raise KernelError(
+                "this kernel was attached with --existing: mlemod-tui did not start it and "
+                "will not restart it; restart it where it runs, then attach again"
+            )
         if self._km is None:
             await self.start()
             return
@@ -306,6 +357,8 @@ class KernelSession:
         self.state = "idle"
 
     async def is_alive(self) -> bool:
+        if self.attached:
+            return await self._km_alive()
         return self._km is not None and self._km.has_kernel and await self._km.is_alive()
 
     def stderr_tail(self, lines: int = 5) -> str:
@@ -437,6 +490,11 @@ class KernelSession:
         return results
 
     def death_message(self) -> str:
+        if self.attached:
+            return (
+                f"the connection to the kernel of {self.existing} was lost (no heartbeat): "
+                "the kernel stopped or the tunnel to it is down"
+            )
         code = self.exit_code
         how = ""
         if code is not None and code < 0:
@@ -457,6 +515,10 @@ class KernelSession:
         return self._kc
 
     async def _km_alive(self) -> bool:
+        """Our own kernel: its process is polled. An attached one: its heartbeat, which
+        misses after about a second when the connection or the kernel is lost."""
+        if self.attached:
+            return self._kc is not None and bool(self._kc.hb_channel.is_beating())
         return self._km is not None and await self._km.is_alive()
 
     async def _died(self, started_at: datetime | None) -> ExecutionFinished:

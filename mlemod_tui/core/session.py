@@ -50,12 +50,13 @@ class NotebookSession:
         cell_timeout: float | None = None,
         budget: float | None = None,
         score_options: ScoreOptions | None = None,
+        existing: Path | None = None,
     ) -> None:
         self.notebook = notebook
         self.output_path = output_path
         self.budget = budget
         self.score_options = score_options or ScoreOptions()
-        self.kernel = KernelSession(kernel_name, cwd=notebook.folder)
+        self.kernel = KernelSession(kernel_name, cwd=notebook.folder, existing=existing)
         self.runner = NotebookRunner(notebook, self.kernel, cell_timeout=cell_timeout)
         self.stored_seconds = stored_timings(notebook.original.cells)
         self.environment: EnvironmentFacts | None = None

@@ -28,6 +28,7 @@ def make_session(args: argparse.Namespace) -> NotebookSession:
         kernel_name=choose_kernel(args.kernel, notebook.kernel_name()),
         output_path=output,
         cell_timeout=args.cell_timeout,
+        existing=args.existing,
         budget=parse_duration(args.budget) if args.budget else None,
         score_options=score_options(args),
     )

@@ -534,6 +534,7 @@ class NotebookScreen(Screen[None]):
 
     def _refresh_kernel_bar(self, state: str | None = None) -> None:
         kernel = self.session.kernel
+        name = f"{kernel.kernel_name} (attached)" if kernel.attached else kernel.kernel_name
         self.query_one(KernelBar).show(
-            kernel.kernel_name, state or kernel.state, self.session.environment
+            name, state or kernel.state, self.session.environment, attached=kernel.attached
         )

@@ -20,11 +20,19 @@ STATE_STYLES = {
 class KernelBar(Static):
     """One line, refreshed when the kernel changes state or the probe answers."""
 
-    def show(self, kernel_name: str, state: str, environment: EnvironmentFacts | None) -> None:
+    def show(
+        self,
+        kernel_name: str,
+        state: str,
+        environment: EnvironmentFacts | None,
+        *,
+        attached: bool = False,
+    ) -> None:
         text = Text.assemble(("● ", STATE_STYLES.get(state, "")), (kernel_name, "bold"), " ")
         text.append(state, style=STATE_STYLES.get(state, ""))
         if state == "dead":
-            text.append("  (press K to restart)", style="red")
+            hint = "  (connection lost: attach again)" if attached else "  (press K to restart)"
+            text.append(hint, style="red")
         if environment is not None:
             text.append(f" · Python {environment.python}")
             for name, version in environment.versions.items():
