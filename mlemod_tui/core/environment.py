@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +74,12 @@ if torch is not None:
                                "devices": torch.cuda.device_count()}
     except Exception:
         pass
+tf = sys.modules.get("tensorflow")
+if tf is not None:
+    try:
+        frameworks["tensorflow"] = {"gpus": len(tf.config.list_physical_devices("GPU"))}
+    except Exception:
+        pass
 RESULT = json.dumps({"python": platform.python_version(), "versions": versions,
                      "gpus": gpus, "frameworks": frameworks, "executable": sys.executable})
 '''
@@ -108,6 +116,43 @@ class EnvironmentFacts:
             "gpus": [gpu.__dict__ for gpu in self.gpus],
             "frameworks": dict(self.frameworks),
         }
+
+
+NVIDIA_SMI_QUERY = [
+    "nvidia-smi",
+    "--query-gpu=name,memory.used,memory.total,utilization.gpu",
+    "--format=csv,noheader,nounits",
+]
+
+
+def query_local_gpus(timeout: float = 3.0) -> tuple[GpuFacts, ...] | None:
+    """GPUs of *this* machine via nvidia-smi; None when there is no nvidia-smi.
+
+    Used to refresh the kernel bar while a local kernel is busy (a busy kernel cannot answer
+    the probe); a remote kernel's GPU is only read through the kernel, between cells.
+    """
+    if shutil.which("nvidia-smi") is None:
+        return None
+    try:
+        out = subprocess.run(
+            NVIDIA_SMI_QUERY, capture_output=True, text=True, timeout=timeout, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return tuple(_gpu_rows(out))
+
+
+def _gpu_rows(out: str) -> list[GpuFacts]:
+    rows = []
+    for line in out.strip().splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) != 4:
+            continue
+        try:
+            rows.append(GpuFacts(parts[0], float(parts[1]), float(parts[2]), float(parts[3])))
+        except ValueError:
+            continue  # "[N/A]" fields on some boards
+    return rows
 
 
 def imported_modules(sources: list[str]) -> list[str]:

@@ -6,6 +6,7 @@ rendered. The screen keeps no business state of its own beyond what is on displa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.proposal import ProposalKind
+from mlemod_tui.core.environment import query_local_gpus
 from mlemod_tui.core.execution import RunEvent, RunResult
 from mlemod_tui.core.history import AppliedPatch, build_applied
 from mlemod_tui.core.session import NotebookSession
@@ -42,6 +44,7 @@ from mlemod_tui.tui.widgets.runtime_panel import RuntimePanel
 from mlemod_tui.tui.widgets.score_panel import ScorePanel
 
 ELAPSED_REFRESH_SECONDS = 0.25
+GPU_REFRESH_SECONDS = 2.0
 
 NOTEBOOK_BINDINGS = [
     Binding("r", "run_cell", "Run cell", tooltip="run the selected cell"),
@@ -116,6 +119,7 @@ class NotebookScreen(Screen[None]):
         self.call_after_refresh(self.find_reference_score)
         if self.animations:
             self.set_interval(ELAPSED_REFRESH_SECONDS, self._tick)
+            self.set_interval(GPU_REFRESH_SECONDS, self._refresh_gpu)
         if self.autostart:
             self.start_kernel()
             self.check_model()
@@ -442,6 +446,19 @@ class NotebookScreen(Screen[None]):
         thread, so the first paint does not wait for it."""
         _ = self.session.reference
         self.app.call_from_thread(self._refresh_panels)
+
+    def _refresh_gpu(self) -> None:
+        """While a local kernel is busy it cannot answer the probe: read its GPU here."""
+        if self._run_in_progress and not self.session.kernel.attached and self.session.environment:
+            self.read_local_gpus()
+
+    @work(thread=True, group="gpu", exclusive=True, exit_on_error=False)
+    def read_local_gpus(self) -> None:
+        gpus = query_local_gpus()
+        if gpus is None or self.session.environment is None:
+            return
+        self.session.environment = dataclasses.replace(self.session.environment, gpus=gpus)
+        self.app.call_from_thread(self._refresh_kernel_bar)
 
     @work(group="control", exit_on_error=False)
     async def interrupt_kernel(self) -> None:
