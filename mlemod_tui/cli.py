@@ -141,6 +141,12 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--report", type=Path, metavar="PATH", help="write what changed and why (.md or .json)"
     )
+    parser.add_argument(  # issue #6
+        "--order",
+        choices=("top-down", "stored"),
+        default="top-down",
+        help="run cells top to bottom (default) or in the notebook's stored execution order",
+    )
     return parser
 
 
@@ -206,6 +212,7 @@ def _run(args: argparse.Namespace) -> int:
         score=score_options(args),
         ollama_host=args.ollama_host,
         model=args.model,
+        order=args.order,
     )
     return run_command(options)
 

@@ -24,6 +24,7 @@ from mlemod_tui.core.session import NotebookSession, ScoreOptions
 from mlemod_tui.repair_loop import AcceptPolicy, LoopStep, repair_until_reproducible
 from mlemod_tui.report import report_data, write_report
 from mlemod_tui.core.notebook import Notebook, load_notebook
+from mlemod_tui.core.order import RunOrder
 from mlemod_tui.core.runtime import stored_timings
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.progress import ProgressReporter, strip_ansi, wants_colour
@@ -48,6 +49,7 @@ class RunOptions:
     score: ScoreOptions = ScoreOptions()
     ollama_host: str | None = None
     model: str | None = None
+    order: RunOrder = "top-down"  # "stored": the original execution counts' order (issue #6)
 
 
 def resolve_output(notebook: Notebook, output: Path | None, *, in_place: bool = False) -> Path:
@@ -123,6 +125,7 @@ async def _run(
         budget=options.budget,
         score_options=options.score,
         existing=options.existing,
+        order=options.order,
     )
     session.subscribe(reporter.handle)
     state["session"] = session

@@ -28,6 +28,7 @@ STATUS_GLYPHS = {
     "died": "☠",
     "interrupted": "■",
     "skipped": "·",
+    "predicted": "⚠",
 }
 _ANSI_COLOURS = {"ok": "32", "error": "31", "timeout": "33", "died": "35", "interrupted": "33"}
 

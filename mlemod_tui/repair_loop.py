@@ -170,8 +170,10 @@ def _already_applied(session: NotebookSession, proposal: Proposal) -> bool:
 async def _rerun(session: NotebookSession, kind: str, cell_ids: tuple[str, ...]) -> RunResult:
     """Errors re-run from the patched cell; runtime and score need a clean full run."""
     if kind == "error-repair":
-        first = min(session.notebook.index_of(cell_id) for cell_id in cell_ids)
-        return await session.run_from(first)
+        # In session.order (top-down: the same as run_from the first patched cell).
+        return await session.run_in_order_from(
+            [session.notebook.index_of(cell_id) for cell_id in cell_ids]
+        )
     await session.restart()
     return await session.run_all()
 

@@ -1,7 +1,8 @@
 """``mlemod-tui scan``: before anything runs, which cells will crash or drift, and the fix.
 
-Runs the offline erosion rules only (no kernel, no model). Exit status: 0 nothing found,
-1 something found, 2 bad input (raised as :class:`NotebookError`, printed by the CLI).
+Runs the offline erosion rules and the run-order check (core/order.py) only (no kernel, no
+model). Exit status: 0 nothing found, 1 something found, 2 bad input (raised as
+:class:`NotebookError`, printed by the CLI).
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from typing import Any, TextIO
 
 from mlemod_tui.assist.rules import CellFindings, scan_notebook
 from mlemod_tui.core.notebook import load_notebook
+from mlemod_tui.core.order import OrderProblem, OrderReport, analyze_order
 
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
-_KIND_LABEL = {"crash": "crash", "silent-score-change": "drift", "warning-only": "warning",
-               "runtime": "speedup"}
+_KIND_LABEL = {
+    "crash": "crash",
+    "silent-score-change": "drift",
+    "warning-only": "warning",
+    "runtime": "speedup",
+}
 
 
 @dataclass(frozen=True)
@@ -34,21 +40,33 @@ class ScanOptions:
 class NotebookScan:
     path: Path
     cells: list[CellFindings] = field(default_factory=list)
+    order: OrderReport | None = None  # issue #6: run-order problems, counted as findings
 
     @property
     def count(self) -> int:
-        return sum(len(c.findings) for c in self.cells)
+        """Rule findings plus order problems (both make the scan exit 1)."""
+        return sum(len(c.findings) for c in self.cells) + len(self.order_problems)
+
+    @property
+    def order_problems(self) -> tuple[OrderProblem, ...]:
+        return self.order.problems if self.order is not None else ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "findings": self.count,
-                "cells": [c.to_dict() for c in self.cells]}
+        return {
+            "path": str(self.path),
+            "findings": self.count,
+            "cells": [c.to_dict() for c in self.cells],
+            "order": [problem.to_dict() for problem in self.order_problems],
+            "out_of_order": self.order.out_of_order if self.order is not None else False,
+        }
 
 
 def scan_paths(paths: list[Path], *, warnings: bool = False) -> list[NotebookScan]:
     """Scan every notebook; the first unreadable one raises NotebookError before any output."""
     notebooks = [load_notebook(path) for path in paths]
     return [
-        NotebookScan(nb.path, scan_notebook(nb, include_warnings=warnings)) for nb in notebooks
+        NotebookScan(nb.path, scan_notebook(nb, include_warnings=warnings), analyze_order(nb))
+        for nb in notebooks
     ]
 
 
@@ -67,19 +85,24 @@ def scan_command(options: ScanOptions, out: TextIO | None = None) -> int:
 
 def render(result: NotebookScan, *, diff: bool = True) -> str:
     """A plain-text report: a table of findings, hints, then the proposed fix per cell."""
-    if not result.cells:
+    if not result.count:
         return f"{result.path}: no known erosion found\n\n"
-    lines = [f"{result.path}: {result.count} finding(s) in {len(result.cells)} cell(s)"]
+    flagged = {c.index for c in result.cells} | {p.cell_index for p in result.order_problems}
+    lines = [f"{result.path}: {result.count} finding(s) in {len(flagged)} cell(s)"]
     rows = [("cell", "lines", "rule", "kind", "what changed")]
+    for problem in result.order_problems:  # issue #6: found from the file, no rule fixes them
+        rows.append((str(problem.cell_index), "-", problem.kind, "order", problem.message))
     for cell in result.cells:
         for f in cell.findings:
-            rows.append((
-                str(cell.index),
-                ",".join(str(n) for n in f.lines) or "-",
-                f.rule_id,
-                _KIND_LABEL.get(f.kind, f.kind),
-                f.explanation,
-            ))
+            rows.append(
+                (
+                    str(cell.index),
+                    ",".join(str(n) for n in f.lines) or "-",
+                    f.rule_id,
+                    _KIND_LABEL.get(f.kind, f.kind),
+                    f.explanation,
+                )
+            )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
@@ -87,14 +110,22 @@ def render(result: NotebookScan, *, diff: bool = True) -> str:
     hints = [(c.index, f) for c in result.cells for f in c.findings if f.hint]
     for index, f in hints:
         lines.append(f"  hint (cell {index}, {f.rule_id}): {f.hint}")
+    if result.order is not None and result.order.out_of_order:
+        lines.append(
+            "  hint (order): the stored execution order differs from top-down; "
+            "try `mlemod-tui run --order stored`"
+        )
     if diff:
         for cell in result.cells:
             if cell.fixed_source is None:
                 continue
             lines.append(f"  proposed fix for cell {cell.index} ({', '.join(cell.applied)}):")
             patch = difflib.unified_diff(
-                cell.source.splitlines(), cell.fixed_source.splitlines(),
-                f"a/cell/{cell.cell_id}", f"b/cell/{cell.cell_id}", lineterm="",
+                cell.source.splitlines(),
+                cell.fixed_source.splitlines(),
+                f"a/cell/{cell.cell_id}",
+                f"b/cell/{cell.cell_id}",
+                lineterm="",
             )
             lines.extend("    " + line for line in patch)
     return "\n".join(lines) + "\n\n"

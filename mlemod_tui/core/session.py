@@ -17,6 +17,7 @@ from mlemod_tui.core.history import AppliedPatch, PatchHistory
 from mlemod_tui.core.journal import Journal, ReplayResult
 from mlemod_tui.core.kernel import KernelSession
 from mlemod_tui.core.notebook import Notebook, source_text
+from mlemod_tui.core.order import OrderReport, RunOrder, analyze_order, execution_order
 from mlemod_tui.core.provenance import provenance_record
 from mlemod_tui.core.runtime import RuntimeSummary, stored_timings, summarize_runtime
 from mlemod_tui.core.scores import (
@@ -51,8 +52,10 @@ class NotebookSession:
         budget: float | None = None,
         score_options: ScoreOptions | None = None,
         existing: Path | None = None,
+        order: RunOrder = "top-down",
     ) -> None:
         self.notebook = notebook
+        self.order: RunOrder = order  # how run_all orders the code cells (issue #6)
         self.output_path = output_path
         self.budget = budget
         self.score_options = score_options or ScoreOptions()
@@ -64,6 +67,7 @@ class NotebookSession:
         self.history = PatchHistory()
         self.journal = Journal(notebook.path)
         self.patched_cells: set[str] = set()
+        self.predictions: dict[int, list[str]] = {}
 
     @functools.cached_property
     def reference(self) -> Score | None:
@@ -75,6 +79,20 @@ class NotebookSession:
             target=options.target,
             lower_is_better=options.lower_is_better,
         )
+
+    def predict_erosions(self) -> dict[int, list[str]]:
+        """Before running: what the offline rules expect to break, per cell index
+        ("rule-id (line N)"). Stored on the session for the front ends to show."""
+        from mlemod_tui.assist.rules import scan_notebook
+
+        self.predictions = {
+            found.index: [
+                f"{f.rule_id} (line {f.lines[0]})" if f.lines else f.rule_id for f in found.findings
+            ]
+            for found in scan_notebook(self.notebook, include_warnings=False)
+            if found.findings
+        }
+        return self.predictions
 
     def subscribe(self, listener: EventListener) -> None:
         self.runner.subscribe(listener)
@@ -99,10 +117,30 @@ class NotebookSession:
         self.environment = await probe_environment(self.kernel, libraries_to_report(sources))
         return self.environment
 
-    # -- running -----------------------------------------------------------------------
+    # -- run order (issue #6) ----------------------------------------------------------
+
+    @functools.cached_property
+    def order_report(self) -> OrderReport:
+        """Order problems found in the file (stored counts, names used before defined)."""
+        return analyze_order(self.notebook)
+
+    def execution_order(self) -> list[int]:
+        """The code cells in the order ``run_all`` runs them (``self.order``)."""
+        return execution_order(self.notebook, self.order)
+
+    async def run_in_order_from(self, indices: list[int]) -> RunResult:
+        """Re-run from the earliest of ``indices`` onward, in ``self.order``: after a repair
+        in stored order, "the rest" means the rest of the stored order, not of the file."""
+        order = self.execution_order()
+        positions = [order.index(i) for i in indices if i in order]
+        if not positions:
+            return await self.run_from(min(indices))
+        return await self._mark_dirty(self.runner.run_cells(order[min(positions) :]))
+
+    # -- running -------------------------------------------------------------------------
 
     async def run_all(self) -> RunResult:
-        return await self._mark_dirty(self.runner.run_all())
+        return await self._mark_dirty(self.runner.run_cells(self.execution_order()))
 
     async def run_cell(self, index: int) -> RunResult:
         return await self._mark_dirty(self.runner.run_cell(index))

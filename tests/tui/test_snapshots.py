@@ -52,7 +52,14 @@ def _finish(app, index: int, status: str, seconds: float, outputs: list) -> None
 
 
 async def _refresh_kernel_bar(pilot) -> None:  # type: ignore[no-untyped-def]
+    await _settle(pilot)
     pilot.app.screen._refresh_kernel_bar()
+    await pilot.pause()
+
+
+async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let the after-first-paint work (reference score, erosion scan) finish."""
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -63,6 +70,7 @@ def test_freshly_opened(snap_compare, tmp_path: Path) -> None:
 def test_mid_run(snap_compare, tmp_path: Path) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
+        await _settle(pilot)
         _finish(app, 1, "ok", 2.5, [])
         await pilot.pause()
         app.screen.post_message(CellRunStarted(2))
@@ -79,6 +87,7 @@ def test_mid_run(snap_compare, tmp_path: Path) -> None:
 def test_crashed_cell(snap_compare, tmp_path: Path) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
+        await _settle(pilot)
         _finish(app, 1, "ok", 2.5, [])
         _finish(app, 2, "ok", 0.04, [])
         error = new_output(
@@ -99,12 +108,17 @@ def test_crashed_cell(snap_compare, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("theme", ["mlemod-dark"])
 def test_help_screen(snap_compare, tmp_path: Path, theme: str) -> None:
-    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, press=["question_mark"])
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _settle(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=run_before)
 
 
 def test_review_screen_with_a_rule_proposal(snap_compare, tmp_path: Path) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
+        await _settle(pilot)
         error = new_output(
             "error",
             ename="AttributeError",

@@ -442,10 +442,17 @@ class NotebookScreen(Screen[None]):
 
     @work(thread=True, group="score", exit_on_error=False)
     def find_reference_score(self) -> None:
-        """The reference scan reads every stored output (0.2 s on 1,000 cells): off the UI
-        thread, so the first paint does not wait for it."""
+        """The reference scan reads every stored output (0.2 s on 1,000 cells), and the
+        erosion scan parses every cell: both after the first paint, off the UI thread."""
         _ = self.session.reference
         self.app.call_from_thread(self._refresh_panels)
+        predictions = self.session.predict_erosions()
+        self.app.call_from_thread(self._show_predictions, set(predictions))
+
+    def _show_predictions(self, indices: set[int]) -> None:
+        self.query_one(CellList).mark_predicted(indices)
+        if indices:
+            self._show_cell(self._selected())
 
     def _refresh_gpu(self) -> None:
         """While a local kernel is busy it cannot answer the probe: read its GPU here."""
@@ -516,6 +523,9 @@ class NotebookScreen(Screen[None]):
         origin = ""
         if index in self.session.runner.runs:
             origin = "stored outputs (original)" if status == "pending" else f"today: {status}"
+        predicted = self.session.predictions.get(index)
+        if predicted and status == "pending":
+            origin += " · predicted to break: " + ", ".join(predicted)
         self.query_one(CellView).show_cell(index, origin)
 
     def _jump_failure(self, *, forward: bool) -> None:

@@ -24,6 +24,7 @@ GLYPH_STYLES = {
     "died": "bold magenta",
     "interrupted": "yellow",
     "skipped": "dim",
+    "predicted": "bold yellow",
 }
 
 
@@ -45,6 +46,7 @@ class CellList(DataTable[Text]):
         self._spinning_index: int | None = None
         self._frame = 0
         self._row_keys: list[RowKey] = []
+        self._predicted: set[int] = set()
 
     def on_mount(self) -> None:
         self.add_column("#", key="index", width=4)
@@ -87,6 +89,13 @@ class CellList(DataTable[Text]):
         label = first_line(source_text(self.notebook.cells[index]), 60) or "(empty)"
         text = Text.assemble(("✎ ", "bold magenta"), label) if patched else Text(label)
         self.update_cell(self._row_keys[index], "source", text)
+
+    def mark_predicted(self, indices: set[int]) -> None:
+        """Cells the offline rules expect to break: ⚠ until they run."""
+        self._predicted = indices
+        for index in indices:
+            if self.status_of(index) == "pending":
+                self.update_cell(self._row_keys[index], "status", self._glyph("predicted"))
 
     def set_elapsed(self, index: int, seconds: float) -> None:
         self.update_cell(self._row_keys[index], "time", Text(format_seconds(seconds), style="cyan"))
