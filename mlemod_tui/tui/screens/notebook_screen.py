@@ -59,6 +59,7 @@ NOTEBOOK_BINDINGS = [
     Binding("e", "propose_repair", "Repair", tooltip="propose an error repair for the selected failed cell"),
     Binding("b", "propose_runtime", "Speed up", tooltip="propose a runtime reduction (budget)", show=False),
     Binding("c", "propose_score", "Calibrate", tooltip="propose a score calibration toward the reference", show=False),
+    Binding("O", "toggle_order", "Order", tooltip="run all in the stored execution order or top-down", show=False),
     Binding("u", "undo", "Undo", tooltip="undo the last applied patch (exact previous source)"),
     Binding("U", "redo", "Redo", tooltip="redo the last undone patch", show=False),
     Binding("s", "save", "Save", tooltip="save the notebook atomically to the output path"),
@@ -87,6 +88,7 @@ class NotebookScreen(Screen[None]):
         self.autostart = autostart
         self._active_cell: tuple[int, float] | None = None  # (cell index, clock at start)
         self._run_in_progress = False
+        self._order_known = False  # the order report is computed off the UI thread
         session.subscribe(self._forward)
 
     # -- layout --------------------------------------------------------------------------
@@ -448,6 +450,37 @@ class NotebookScreen(Screen[None]):
         self.app.call_from_thread(self._refresh_panels)
         predictions = self.session.predict_erosions()
         self.app.call_from_thread(self._show_predictions, set(predictions))
+        report = self.session.order_report
+        if report.problems:
+            self.app.call_from_thread(self._show_order_problems)
+
+    def _show_order_problems(self) -> None:
+        """An out-of-order notebook: mark the cells and offer the stored execution order."""
+        self._order_known = True
+        report = self.session.order_report
+        self.query_one(CellList).mark_predicted(report.cells_with_problems())
+        self._show_cell(self._selected())
+        if not report.out_of_order:
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "stored":
+                self.session.order = "stored"
+                self.notify("Run all now follows the stored execution order (O switches back).")
+
+        first = report.problems[0].message
+        self.app.push_screen(
+            ConfirmScreen(
+                f"This notebook was run out of order ({first}; {len(report.problems)} problem(s)). "
+                "Run all in the stored execution order?",
+                [("stored", "Stored order"), ("cancel", "Top-down")],
+            ),
+            answered,
+        )
+
+    def action_toggle_order(self) -> None:
+        self.session.order = "top-down" if self.session.order == "stored" else "stored"
+        self.notify(f"Run all follows the {self.session.order} order.", timeout=4)
 
     def _show_predictions(self, indices: set[int]) -> None:
         self.query_one(CellList).mark_predicted(indices)
@@ -526,6 +559,9 @@ class NotebookScreen(Screen[None]):
         predicted = self.session.predictions.get(index)
         if predicted and status == "pending":
             origin += " · predicted to break: " + ", ".join(predicted)
+        order_problems = self.session.order_report.problems_of(index) if self._order_known else []
+        if order_problems:
+            origin += " · " + "; ".join(problem.message for problem in order_problems)
         self.query_one(CellView).show_cell(index, origin)
 
     def _jump_failure(self, *, forward: bool) -> None:
