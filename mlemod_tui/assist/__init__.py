@@ -1,5 +1,6 @@
-"""Where repair proposals come from: the offline erosion rules (``assist.rules``) today.
+"""Where repair proposals come from: a local model through Ollama, and the offline erosion
+rules (``assist.rules``) that need no model at all.
 
-Headless like the core: nothing here imports Textual, so the rule engine runs in the
-``scan`` command, the headless runner and tests alike.
+Headless like the core: nothing here imports Textual, so the same code serves the TUI, the
+``run`` and ``scan`` commands, and the tests.
 """

@@ -30,22 +30,32 @@ from mlemod_tui.assist.rules.cst_tools import (
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import factory, kwargs, pin
 
-XGB_MODELS = Callee.of("XGBClassifier", "XGBRegressor", "XGBRanker", "XGBRFClassifier",
-                       "XGBRFRegressor", modules=("xgboost",))
+XGB_MODELS = Callee.of(
+    "XGBClassifier",
+    "XGBRegressor",
+    "XGBRanker",
+    "XGBRFClassifier",
+    "XGBRFRegressor",
+    modules=("xgboost",),
+)
 
 
 def model_library(receiver: cst.BaseExpression, t: RuleTransformer) -> str | None:
     """'xgboost', 'lightgbm' or None for the object a ``.fit`` is called on."""
     if isinstance(receiver, cst.Call):
         name = call_name(receiver) or ""
-        return "xgboost" if name.startswith("XGB") else "lightgbm" if name.startswith("LGBM") else None
+        return (
+            "xgboost" if name.startswith("XGB") else "lightgbm" if name.startswith("LGBM") else None
+        )
     name = dotted(receiver)
     text = (t.ctx.notebook_text or "") + "\n" + t.ctx.source
     if name:
         made = re.search(rf"(?m)^\s*{re.escape(name)}\s*=\s*[\w.]*?(XGB|LGBM)\w*\(", text)
         if made:
             return "xgboost" if made.group(1) == "XGB" else "lightgbm"
-    libraries = {q.split(".", 1)[0] for q in (*t.ctx.cell_imports.values(), *t.ctx.notebook_imports.values())}
+    libraries = {
+        q.split(".", 1)[0] for q in (*t.ctx.cell_imports.values(), *t.ctx.notebook_imports.values())
+    }
     found = libraries & {"xgboost", "lightgbm"}
     return found.pop() if len(found) == 1 else None
 
@@ -73,7 +83,9 @@ class FitToParams(RuleTransformer):
             for arg in moved_args:
                 ctor = append_arg(ctor, arg)
             self.hit(original_node)
-            return call.with_changes(func=cst.ensure_type(call.func, cst.Attribute).with_changes(value=ctor))
+            return call.with_changes(
+                func=cst.ensure_type(call.func, cst.Attribute).with_changes(value=ctor)
+            )
         if not isinstance(receiver, (cst.Name, cst.Attribute)):
             return updated_node
         set_params = cst.Call(cst.Attribute(receiver, cst.Name("set_params")), args=moved_args)
@@ -113,7 +125,11 @@ class GpuSettings(RuleTransformer):
                 return updated_node
             self.hit(original_node)
             call = remove_kwargs(updated_node, ["gpu_id"])
-            return set_kwarg(call, "device", self._new_device(gpu.value)) if not kwarg(call, "device") else call
+            return (
+                set_kwarg(call, "device", self._new_device(gpu.value))
+                if not kwarg(call, "device")
+                else call
+            )
         method = kwarg(original_node, "tree_method")
         predictor = kwarg(original_node, "predictor")
         if string_value(method.value if method else None) != "gpu_hist" and not (
@@ -129,22 +145,32 @@ class GpuSettings(RuleTransformer):
         return call
 
     def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
-        keys = {string_value(e.key): e for e in updated_node.elements if isinstance(e, cst.DictElement)}
+        keys = {
+            string_value(e.key): e for e in updated_node.elements if isinstance(e, cst.DictElement)
+        }
         elements = list(updated_node.elements)
         if self.part == "id" and "gpu_id" in keys:
             element = keys["gpu_id"]
             index = elements.index(element)
             elements[index] = element.with_changes(
-                key=string("device", element.key.quote), value=self._new_device(element.value)  # type: ignore[attr-defined]
+                key=string("device", element.key.quote),
+                value=self._new_device(element.value),  # type: ignore[attr-defined]
             )
-        elif self.part == "hist" and string_value(getattr(keys.get("tree_method"), "value", None)) == "gpu_hist":
+        elif (
+            self.part == "hist"
+            and string_value(getattr(keys.get("tree_method"), "value", None)) == "gpu_hist"
+        ):
             element = keys["tree_method"]
             index = elements.index(element)
             quote = element.key.quote  # type: ignore[attr-defined]
             elements[index] = element.with_changes(value=string("hist", quote))
             if "device" not in keys and "gpu_id" not in keys:
-                elements.insert(index + 1, cst.DictElement(string("device", quote), string("cuda", quote),
-                                                           comma=element.comma))
+                elements.insert(
+                    index + 1,
+                    cst.DictElement(
+                        string("device", quote), string("cuda", quote), comma=element.comma
+                    ),
+                )
                 elements[index] = elements[index].with_changes(
                     comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
                 )
@@ -168,8 +194,12 @@ class NtreeLimit(RuleTransformer):
             end = expr("__m__.best_iteration + 1", m=value.value)
         else:
             end = value
-        return append_arg(call, make_kwarg("iteration_range", cst.Tuple([
-            cst.Element(cst.Integer("0")), cst.Element(end)])))
+        return append_arg(
+            call,
+            make_kwarg(
+                "iteration_range", cst.Tuple([cst.Element(cst.Integer("0")), cst.Element(end)])
+            ),
+        )
 
 
 class LgbCallbacks(RuleTransformer):
@@ -202,7 +232,11 @@ class LgbCallbacks(RuleTransformer):
             elif key in ("verbose_eval", "verbose"):
                 if isinstance(value, cst.Name) and value.value == "False":
                     continue
-                period = cst.Integer("1") if isinstance(value, cst.Name) and value.value == "True" else value
+                period = (
+                    cst.Integer("1")
+                    if isinstance(value, cst.Name) and value.value == "True"
+                    else value
+                )
                 callbacks.append(expr(f"{lgb}.log_evaluation(__v__)", v=period))
             elif key == "evals_result":
                 callbacks.append(expr(f"{lgb}.record_evaluation(__v__)", v=value))
@@ -217,7 +251,9 @@ class LgbCallbacks(RuleTransformer):
         if isinstance(existing.value, cst.List):
             merged = existing.value.with_changes(elements=[*existing.value.elements, *new_items])
             return set_kwarg(call, "callbacks", merged)
-        return set_kwarg(call, "callbacks", expr("__c__ + __n__", c=existing.value, n=cst.List(new_items)))
+        return set_kwarg(
+            call, "callbacks", expr("__c__ + __n__", c=existing.value, n=cst.List(new_items))
+        )
 
 
 class LgbCvKeys(RuleTransformer):
@@ -246,7 +282,11 @@ class LgbCvKeys(RuleTransformer):
 class LgbEvalSet(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         eval_set = kwarg(original_node, "eval_set")
-        if eval_set is None or call_name(original_node) != "fit" or not isinstance(original_node.func, cst.Attribute):
+        if (
+            eval_set is None
+            or call_name(original_node) != "fit"
+            or not isinstance(original_node.func, cst.Attribute)
+        ):
             return updated_node
         if model_library(original_node.func.value, self) != "lightgbm":
             return updated_node
@@ -265,20 +305,30 @@ class LgbEvalSet(RuleTransformer):
         args = []
         for a in updated_node.args:
             if a.keyword is not None and a.keyword.value == "eval_set":
-                args.append(make_kwarg("eval_X", xs).with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
+                args.append(
+                    make_kwarg("eval_X", xs).with_changes(
+                        comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                    )
+                )
                 args.append(make_kwarg("eval_y", ys).with_changes(comma=a.comma))
             else:
                 args.append(a)
         return with_args(updated_node, args)
 
 
-def _lgb_rule(rule_id: str, scope: str, key: str, callback: str, changed: str = "4.0 (deprecated 3.3)") -> Rule:
+def _lgb_rule(
+    rule_id: str, scope: str, key: str, callback: str, changed: str = "4.0 (deprecated 3.3)"
+) -> Rule:
     where = "`lgb.train` / `lgb.cv`" if scope == "train" else "`LGBM*.fit`"
     owner = r"(?:train|cv)" if scope == "train" else r"LGBM\w+\.fit"
     return Rule(
-        id=rule_id, library="lightgbm", changed_in=changed, kind="crash",
+        id=rule_id,
+        library="lightgbm",
+        changed_in=changed,
+        kind="crash",
         summary=f"{where} lost `{key}=`: it is a callback now",
-        replacement=f"`callbacks=[lgb.{callback}(...)]`", triggers=(rf"\b{key}\s*=",),
+        replacement=f"`callbacks=[lgb.{callback}(...)]`",
+        triggers=(rf"\b{key}\s*=",),
         transformer=factory(LgbCallbacks, scope=scope, moved_kw=(key,)),
         crash=Crash(("TypeError",), rf"{owner}\(\) got an unexpected keyword argument '{key}'"),
     )
@@ -286,34 +336,60 @@ def _lgb_rule(rule_id: str, scope: str, key: str, callback: str, changed: str = 
 
 RULES: list[Rule] = [
     Rule(
-        id="xgb-fit-early-stopping", library="xgboost", changed_in="2.1 (deprecated 1.6)", kind="crash",
+        id="xgb-fit-early-stopping",
+        library="xgboost",
+        changed_in="2.1 (deprecated 1.6)",
+        kind="crash",
         summary="`fit(early_stopping_rounds=)` moved to the constructor",
         replacement="`XGBClassifier(early_stopping_rounds=10).fit(X, y, eval_set=[...])`",
         triggers=(r"early_stopping_rounds",),
         transformer=factory(FitToParams, moved_kw=("early_stopping_rounds",)),
-        crash=Crash(("TypeError",), r"XGB\w+\.fit\(\) got an unexpected keyword argument 'early_stopping_rounds'"),
+        crash=Crash(
+            ("TypeError",),
+            r"XGB\w+\.fit\(\) got an unexpected keyword argument 'early_stopping_rounds'",
+        ),
     ),
     Rule(
-        id="xgb-fit-eval-metric", library="xgboost", changed_in="2.1 (deprecated 1.6)", kind="crash",
+        id="xgb-fit-eval-metric",
+        library="xgboost",
+        changed_in="2.1 (deprecated 1.6)",
+        kind="crash",
         summary="`fit(eval_metric=)` (and `callbacks=`) moved to the constructor",
-        replacement="`XGBClassifier(eval_metric='auc')`", triggers=(r"eval_metric|callbacks",),
+        replacement="`XGBClassifier(eval_metric='auc')`",
+        triggers=(r"eval_metric|callbacks",),
         transformer=factory(FitToParams, moved_kw=("eval_metric", "callbacks")),
-        crash=Crash(("TypeError",), r"XGB\w+\.fit\(\) got an unexpected keyword argument '(?:eval_metric|callbacks)'"),
+        crash=Crash(
+            ("TypeError",),
+            r"XGB\w+\.fit\(\) got an unexpected keyword argument '(?:eval_metric|callbacks)'",
+        ),
     ),
     Rule(
-        id="xgb-gpu-id", library="xgboost", changed_in="3.1 (deprecated 2.0)", kind="crash",
-        summary="`gpu_id` was removed", replacement="`device='cuda:0'`", triggers=(r"gpu_id",),
+        id="xgb-gpu-id",
+        library="xgboost",
+        changed_in="3.1 (deprecated 2.0)",
+        kind="crash",
+        summary="`gpu_id` was removed",
+        replacement="`device='cuda:0'`",
+        triggers=(r"gpu_id",),
         transformer=factory(GpuSettings, part="id"),
         crash=Crash(("XGBoostError",), r"`gpu_id` has been removed"),
     ),
     Rule(
-        id="xgb-gpu-hist", library="xgboost", changed_in="3.1 (deprecated 2.0)", kind="crash",
-        summary="`tree_method='gpu_hist'` was removed", replacement="`tree_method='hist', device='cuda'`",
-        triggers=(r"gpu_hist|gpu_predictor",), transformer=factory(GpuSettings, part="hist"),
+        id="xgb-gpu-hist",
+        library="xgboost",
+        changed_in="3.1 (deprecated 2.0)",
+        kind="crash",
+        summary="`tree_method='gpu_hist'` was removed",
+        replacement="`tree_method='hist', device='cuda'`",
+        triggers=(r"gpu_hist|gpu_predictor",),
+        transformer=factory(GpuSettings, part="hist"),
         crash=Crash(("XGBoostError",), r"Invalid Input: 'gpu_hist'|No visible GPU|gpu_hist"),
     ),
     Rule(
-        id="xgb-label-classes", library="xgboost", changed_in="1.6 (deprecated 1.3)", kind="crash",
+        id="xgb-label-classes",
+        library="xgboost",
+        changed_in="1.6 (deprecated 1.3)",
+        kind="crash",
         summary="XGBClassifier no longer encodes labels: classes must be 0..n-1",
         replacement="`y_enc = LabelEncoder().fit_transform(y)` (invert with `inverse_transform`)",
         crash=Crash(("ValueError",), r"Invalid classes inferred from unique values of `y`"),
@@ -322,22 +398,34 @@ RULES: list[Rule] = [
         "predictions back with `le.inverse_transform(pred)`.",
     ),
     Rule(
-        id="xgb-ntree-limit", library="xgboost", changed_in="2.0 (deprecated 1.4)", kind="crash",
+        id="xgb-ntree-limit",
+        library="xgboost",
+        changed_in="2.0 (deprecated 1.4)",
+        kind="crash",
         summary="`predict(ntree_limit=)` was removed",
         replacement="`model.predict(X, iteration_range=(0, model.best_iteration + 1))`",
-        triggers=(r"ntree_limit",), transformer=factory(NtreeLimit),
+        triggers=(r"ntree_limit",),
+        transformer=factory(NtreeLimit),
         crash=Crash(("TypeError",), r"unexpected keyword argument 'ntree_limit'"),
     ),
     Rule(
-        id="xgb-use-label-encoder", library="xgboost", changed_in="2.0", kind="warning-only",
+        id="xgb-use-label-encoder",
+        library="xgboost",
+        changed_in="2.0",
+        kind="warning-only",
         summary="`use_label_encoder` was removed and is ignored with a warning",
-        replacement="drop the argument", triggers=(r"use_label_encoder",),
+        replacement="drop the argument",
+        triggers=(r"use_label_encoder",),
         transformer=kwargs(XGB_MODELS, drop=["use_label_encoder"]),
     ),
     Rule(
-        id="xgb-default-tree-method", library="xgboost", changed_in="2.0", kind="silent-score-change",
+        id="xgb-default-tree-method",
+        library="xgboost",
+        changed_in="2.0",
+        kind="silent-score-change",
         summary="the default `tree_method` went from 'exact'/'approx' ('auto') to 'hist'",
-        replacement="`tree_method='exact'` to reproduce old numbers", triggers=(r"XGB\w*\(",),
+        replacement="`tree_method='exact'` to reproduce old numbers",
+        triggers=(r"XGB\w*\(",),
         transformer=pin(XGB_MODELS, "tree_method", "'exact'"),
     ),
     _lgb_rule("lgb-train-early-stopping", "train", "early_stopping_rounds", "early_stopping"),
@@ -346,14 +434,24 @@ RULES: list[Rule] = [
     _lgb_rule("lgb-fit-early-stopping", "fit", "early_stopping_rounds", "early_stopping"),
     _lgb_rule("lgb-fit-verbose", "fit", "verbose", "log_evaluation"),
     Rule(
-        id="lgb-cv-result-keys", library="lightgbm", changed_in="4.0", kind="crash",
+        id="lgb-cv-result-keys",
+        library="lightgbm",
+        changed_in="4.0",
+        kind="crash",
         summary="`lgb.cv` result keys carry the data set name now (`'valid auc-mean'`)",
-        replacement="`res['valid auc-mean']`", triggers=(r"-(?:mean|stdv)['\"]",),
-        transformer=factory(LgbCvKeys), crash=Crash(("KeyError",), r"^'[\w@]+-(?:mean|stdv)'$"),
+        replacement="`res['valid auc-mean']`",
+        triggers=(r"-(?:mean|stdv)['\"]",),
+        transformer=factory(LgbCvKeys),
+        crash=Crash(("KeyError",), r"^'[\w@]+-(?:mean|stdv)'$"),
     ),
     Rule(
-        id="lgb-fit-eval-set", library="lightgbm", changed_in="4.7 deprecation", kind="warning-only",
-        summary="`fit(eval_set=[(X, y)])` is deprecated", replacement="`fit(X, y, eval_X=(Xv,), eval_y=(yv,))`",
-        triggers=(r"eval_set",), transformer=factory(LgbEvalSet),
+        id="lgb-fit-eval-set",
+        library="lightgbm",
+        changed_in="4.7 deprecation",
+        kind="warning-only",
+        summary="`fit(eval_set=[(X, y)])` is deprecated",
+        replacement="`fit(X, y, eval_X=(Xv,), eval_y=(yv,))`",
+        triggers=(r"eval_set",),
+        transformer=factory(LgbEvalSet),
     ),
 ]

@@ -29,12 +29,28 @@ CONVENTIONS: dict[str, str] = {
 }
 # Top-level packages that old notebooks use under their own name.
 for _name in (
-    "numpy", "pandas", "scipy", "sklearn", "matplotlib", "seaborn", "keras", "tensorflow",
-    "torch", "torchvision", "xgboost", "lightgbm", "collections", "time", "pickle", "imp",
+    "numpy",
+    "pandas",
+    "scipy",
+    "sklearn",
+    "matplotlib",
+    "seaborn",
+    "keras",
+    "tensorflow",
+    "torch",
+    "torchvision",
+    "xgboost",
+    "lightgbm",
+    "collections",
+    "time",
+    "pickle",
+    "imp",
 ):
     CONVENTIONS.setdefault(_name, _name)
 
-_IMPORT_LINE = re.compile(r"^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)")
+_IMPORT_LINE = re.compile(
+    r"^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)"
+)
 _FROM_LINE = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w\s,]+)\)?\s*$")
 
 

@@ -14,7 +14,13 @@ from libcst import MaybeSentinel
 from mlemod_tui.assist.rules.context import RuleContext
 
 NO_SPACE = cst.SimpleWhitespace("")
-PREFERRED_ALIAS = {"numpy": "np", "pandas": "pd", "tensorflow": "tf", "lightgbm": "lgb", "xgboost": "xgb"}
+PREFERRED_ALIAS = {
+    "numpy": "np",
+    "pandas": "pd",
+    "tensorflow": "tf",
+    "lightgbm": "lgb",
+    "xgboost": "xgb",
+}
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,10 @@ class RuleTransformer(cst.CSTTransformer):
         return self._stack[index] if index >= 0 else None
 
     def hit(self, node: cst.CSTNode, *, fixed: bool = True, note: str | None = None) -> None:
-        top = self._stack[1] if isinstance(self._stack[0], cst.Module) and len(self._stack) > 1 else (
-            self._stack[0] if self._stack else None
+        top = (
+            self._stack[1]
+            if isinstance(self._stack[0], cst.Module) and len(self._stack) > 1
+            else (self._stack[0] if self._stack else None)
         )
         self.hits.append(Hit(node, fixed, note, top))
 
@@ -246,8 +254,19 @@ class _Substitute(cst.CSTTransformer):
 
 
 _ATOMS = (
-    cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer,
-    cst.Float, cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.FormattedString,
+    cst.Name,
+    cst.Attribute,
+    cst.Call,
+    cst.Subscript,
+    cst.SimpleString,
+    cst.Integer,
+    cst.Float,
+    cst.List,
+    cst.Tuple,
+    cst.Dict,
+    cst.Set,
+    cst.ListComp,
+    cst.FormattedString,
     cst.ConcatenatedString,
 )
 
@@ -316,8 +335,10 @@ def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call:
     last = args[-1]
     if isinstance(last.comma, cst.Comma):
         before = args[-2].comma if len(args) >= 2 else MaybeSentinel.DEFAULT
-        sep = before if isinstance(before, cst.Comma) else cst.Comma(
-            whitespace_after=cst.SimpleWhitespace(" ")
+        sep = (
+            before
+            if isinstance(before, cst.Comma)
+            else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         )
         args[-1] = last.with_changes(comma=sep)
         args.append(arg.with_changes(comma=last.comma))

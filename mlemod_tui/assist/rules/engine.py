@@ -6,7 +6,6 @@ parsed at all, so a clean 1,000-cell notebook costs a regex pass, not 1,000 libc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -16,14 +15,17 @@ import libcst as cst
 
 from mlemod_tui.assist.rules.context import CrashInfo, RuleContext, collect_imports
 from mlemod_tui.assist.rules.model import CellFindings, Finding, Rule
+from mlemod_tui.assist.rules.prefilter import candidates, triggered
 from mlemod_tui.assist.rules.registry import RULES, RULES_BY_ID
 from mlemod_tui.assist.rules.source import Masked, mask_magics
 from mlemod_tui.assist.rules.walk import Parsed, visit
 
 
-
 def make_context(
-    source: str, *, preamble: str = "", notebook_imports: dict[str, str] | None = None,
+    source: str,
+    *,
+    preamble: str = "",
+    notebook_imports: dict[str, str] | None = None,
     notebook_text: str = "",
 ) -> RuleContext:
     """The context for one cell: its imports, the notebook's (or a preamble's), its text."""
@@ -55,104 +57,6 @@ _DEFAULT_RULES = tuple(rule for rule in RULES if rule.kind != "runtime")
 def _static(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     """The rules that can see an erosion in code alone (crash-only ones need the crash)."""
     return tuple(rule for rule in rules if not rule.crash_only)
-
-
-@lru_cache(maxsize=64)
-def _prefilter(rules: tuple[Rule, ...]) -> re.Pattern[str]:
-    """One regex any trigger's match also matches: every branch starts with a literal.
-
-    The regex engine skips ahead on a branch's first character, so a branch that starts with
-    ``\\b``, ``\\w+`` or a look-behind would make it try every position of every cell;
-    those openings are dropped here (the exact triggers are checked afterwards).
-    """
-    branches = sorted({_relaxed(b) for rule in rules for t in rule.triggers for b in _branches(t)})
-    return re.compile("|".join(f"(?:{b})" for b in branches) or r"(?!x)x", re.MULTILINE)
-
-
-_LEADING = re.compile(r"^(?:\\b|\^|\\s\*|\\w[+*]|\[\(,\]\\s\*|\(\?<[=!](?:[^()]|\([^()]*\))*\))+")
-
-
-def _relaxed(branch: str) -> str:
-    """``branch`` without its zero-width or catch-all opening (also inside a leading group).
-
-    ``\\bsize`` keeps its word boundary as ``s(?<!\\ws)ize``: a literal first, checked after.
-    """
-    word = re.match(r"\\b([A-Za-z_])", branch)
-    if word:
-        char = word.group(1)
-        return f"{char}(?<!\\w{char}){branch[3:]}"
-    branch = _LEADING.sub("", branch) or branch
-    if branch.startswith("(?:"):
-        close = _group_end(branch, 0)
-        inner = branch[3:close]
-        relaxed = "|".join(_relaxed(b) for b in _branches(inner))
-        branch = f"(?:{relaxed}){branch[close + 1:]}"
-    return branch
-
-
-def _skip(pattern: str, i: int) -> int:
-    """Index after the token at ``i``: an escape, a character class, or one character."""
-    if pattern[i] == "\\":
-        return i + 2
-    if pattern[i] == "[":
-        j = i + 1
-        if j < len(pattern) and pattern[j] == "^":
-            j += 1
-        if j < len(pattern) and pattern[j] == "]":
-            j += 1
-        while j < len(pattern) and pattern[j] != "]":
-            j += 2 if pattern[j] == "\\" else 1
-        return j + 1
-    return i + 1
-
-
-def _group_end(pattern: str, start: int) -> int:
-    depth, i = 0, start
-    while i < len(pattern):
-        if pattern[i] == "(":
-            depth += 1
-        elif pattern[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i = _skip(pattern, i)
-    return len(pattern) - 1
-
-
-def _branches(pattern: str) -> list[str]:
-    """The top-level alternatives of a regex."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i = _skip(pattern, i)
-    return [*parts, pattern[start:]]
-
-
-def _candidates(source: str, rules: tuple[Rule, ...]) -> list[Rule]:
-    if not _prefilter(rules).search(source):
-        return []
-    return [rule for rule in rules if _triggered(rule, source)]
-
-
-def _triggered(rule: Rule, text: str) -> bool:
-    """The exact triggers, behind their fast literal-first form."""
-    quick = _quick(rule)
-    return quick is not None and quick.search(text) is not None and rule.triggered(text)
-
-
-@lru_cache(maxsize=1024)
-def _quick(rule: Rule) -> re.Pattern[str] | None:
-    if not rule.triggers:
-        return None
-    branches = {_relaxed(b) for t in rule.triggers for b in _branches(t)}
-    return re.compile("|".join(f"(?:{b})" for b in sorted(branches)), re.MULTILINE)
 
 
 def _parse(text: str) -> cst.Module | None:
@@ -211,7 +115,7 @@ def scan_source(
     ``preamble`` is earlier code (usually the notebook's imports) that says what names mean.
     Runtime-reduction rules are proposals for a budget, not erosions: only on request.
     """
-    rules = _candidates(source, _static(_selected(rule_ids, include_runtime=include_runtime)))
+    rules = candidates(source, _static(_selected(rule_ids, include_runtime=include_runtime)))
     if not rules:
         return []
     return _scan(source, rules, context or make_context(source, preamble=preamble)).findings
@@ -286,10 +190,11 @@ def apply_rules(
     With no ``rule_ids``: every fixable erosion rule (runtime reductions only when named).
     """
     rules = [
-        r for r in _selected(rule_ids, include_runtime=rule_ids is not None)
+        r
+        for r in _selected(rule_ids, include_runtime=rule_ids is not None)
         if r.fixable and (not r.crash_only or (context is not None and context.crash))
     ]
-    rules = _candidates(source, tuple(rules)) if rules else []
+    rules = candidates(source, tuple(rules)) if rules else []
     if not rules:
         return source, []
     masked = mask_magics(source)
@@ -303,7 +208,7 @@ def apply_rules(
         return (masked.restore(text) if applied else source), applied
     parsed = Parsed.of(module, text)
     for rule in rules:
-        if rule.transformer is None or not _triggered(rule, parsed.code):
+        if rule.transformer is None or not triggered(rule, parsed.code):
             continue
         found = visit(rule, parsed, ctx)
         if found is not None and found.changed:
@@ -370,7 +275,9 @@ def scan_notebook(
 
     cells = list(notebook.cells)
     sources = [
-        (i, cell, source_text(cell)) for i, cell in enumerate(cells) if cell.get("cell_type") == "code"
+        (i, cell, source_text(cell))
+        for i, cell in enumerate(cells)
+        if cell.get("cell_type") == "code"
     ]
     imports = collect_imports(src for _, _, src in sources)
     notebook_text = "\n".join(src for _, _, src in sources)
@@ -382,7 +289,7 @@ def scan_notebook(
         return include_warnings or rule.kind != "warning-only"
 
     for index, cell, source in sources:
-        rules = _candidates(source, static)
+        rules = candidates(source, static)
         if not rules:
             continue  # most cells: one regex pass, nothing else
         ctx = RuleContext(

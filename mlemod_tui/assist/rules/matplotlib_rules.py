@@ -7,13 +7,13 @@ import re
 import libcst as cst
 
 from mlemod_tui.assist.rules.cst_tools import (
-    parse_expression,
     Callee,
     RuleTransformer,
     call_name,
     dotted,
     expr,
     kwarg,
+    parse_expression,
     positional,
     qualified,
     remove_kwargs,
@@ -23,8 +23,13 @@ from mlemod_tui.assist.rules.cst_tools import (
     with_args,
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
-from mlemod_tui.assist.rules.patterns import attributes, factory, kwargs, moved, string_args
-
+from mlemod_tui.assist.rules.patterns import (
+    attributes,
+    factory,
+    kwargs,
+    moved,
+    string_args,
+)
 
 MPL = ("matplotlib",)
 _NOT_SEABORN = ("seaborn", "pandas")
@@ -52,11 +57,14 @@ class AxisBgcolor(RuleTransformer):
             return replace_func(updated_node, "set_facecolor")
         if name in self._AXES_MAKERS and kwarg(original_node, "axisbg") is not None:
             self.hit(original_node)
-            return updated_node.with_changes(args=[
-                a.with_changes(keyword=cst.Name("facecolor"))
-                if a.keyword is not None and a.keyword.value == "axisbg" else a
-                for a in updated_node.args
-            ])
+            return updated_node.with_changes(
+                args=[
+                    a.with_changes(keyword=cst.Name("facecolor"))
+                    if a.keyword is not None and a.keyword.value == "axisbg"
+                    else a
+                    for a in updated_node.args
+                ]
+            )
         return updated_node
 
 
@@ -90,8 +98,12 @@ class MlabNormpdf(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         target = qualified(original_node.func, self.ctx)
         if target == "matplotlib.mlab.bivariate_normal":
-            self.hit(original_node, fixed=False, note="`bivariate_normal` is gone: use "
-                     "`scipy.stats.multivariate_normal(mean, cov).pdf(np.dstack((X, Y)))`.")
+            self.hit(
+                original_node,
+                fixed=False,
+                note="`bivariate_normal` is gone: use "
+                "`scipy.stats.multivariate_normal(mean, cov).pdf(np.dstack((X, Y)))`.",
+            )
             return updated_node
         if target != "matplotlib.mlab.normpdf":
             return updated_node
@@ -102,7 +114,9 @@ class MlabNormpdf(RuleTransformer):
 
 class PlotDate(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if call_name(original_node) != "plot_date" or not isinstance(original_node.func, cst.Attribute):
+        if call_name(original_node) != "plot_date" or not isinstance(
+            original_node.func, cst.Attribute
+        ):
             return updated_node
         pos = positional(original_node)
         if len(pos) < 2:
@@ -126,7 +140,9 @@ class TostringRgb(RuleTransformer):
             return updated_node
         self.hit(original_node)
         np = self.module_name("numpy", "np")
-        return expr(f"{np}.asarray(__c__.buffer_rgba())[..., :3].tobytes()", c=updated_node.func.value)  # type: ignore[attr-defined]
+        return expr(
+            f"{np}.asarray(__c__.buffer_rgba())[..., :3].tobytes()", c=updated_node.func.value
+        )  # type: ignore[attr-defined]
 
 
 class TicklabelsWithoutTicks(RuleTransformer):
@@ -134,7 +150,9 @@ class TicklabelsWithoutTicks(RuleTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         name = call_name(original_node)
-        if name not in ("set_xticklabels", "set_yticklabels") or not isinstance(original_node.func, cst.Attribute):
+        if name not in ("set_xticklabels", "set_yticklabels") or not isinstance(
+            original_node.func, cst.Attribute
+        ):
             return updated_node
         receiver = dotted(original_node.func.value) or ""
         axis = name[4]
@@ -163,106 +181,171 @@ class Vert(RuleTransformer):
 
 RULES: list[Rule] = [
     Rule(
-        id="mpl-style-seaborn", library="matplotlib", changed_in="3.8 (deprecated 3.6)",
-        kind="crash", summary="the `seaborn*` style names were renamed `seaborn-v0_8*`",
+        id="mpl-style-seaborn",
+        library="matplotlib",
+        changed_in="3.8 (deprecated 3.6)",
+        kind="crash",
+        summary="the `seaborn*` style names were renamed `seaborn-v0_8*`",
         replacement="`plt.style.use('seaborn-v0_8-whitegrid')`, or `sns.set_theme()`",
         triggers=(r"['\"]seaborn",),
-        transformer=string_args(Callee.of("use", "context", modules=MPL), _seaborn_style,
-                                keywords=("style",), position=0),
+        transformer=string_args(
+            Callee.of("use", "context", modules=MPL),
+            _seaborn_style,
+            keywords=("style",),
+            position=0,
+        ),
         crash=Crash(("OSError",), r"'seaborn[\w-]*' is not a valid package style"),
     ),
     Rule(
-        id="mpl-hist-normed", library="matplotlib", changed_in="3.1 (deprecated 2.1)", kind="crash",
+        id="mpl-hist-normed",
+        library="matplotlib",
+        changed_in="3.1 (deprecated 2.1)",
+        kind="crash",
         summary="`hist(normed=)` was renamed `density=` (numpy's `histogram` too)",
-        replacement="`plt.hist(x, density=True)`", triggers=(r"normed\s*=",),
-        transformer=kwargs(Callee.of("hist", "hist2d", "histogram", "histogram2d", "histogramdd"),
-                           rename={"normed": "density"}),
+        replacement="`plt.hist(x, density=True)`",
+        triggers=(r"normed\s*=",),
+        transformer=kwargs(
+            Callee.of("hist", "hist2d", "histogram", "histogram2d", "histogramdd"),
+            rename={"normed": "density"},
+        ),
         crash=Crash(("AttributeError", "TypeError"), r"unexpected keyword argument 'normed'"),
     ),
     Rule(
-        id="mpl-cm-get-cmap", library="matplotlib", changed_in="3.11 (deprecated 3.7)",
-        kind="crash", summary="`matplotlib.cm.get_cmap` was removed",
-        replacement="`plt.get_cmap(name)` or `matplotlib.colormaps[name]`", triggers=(r"get_cmap",),
-        transformer=moved({
-            "matplotlib.cm.get_cmap": "matplotlib.pyplot.get_cmap",
-            "matplotlib.pyplot.cm.get_cmap": "matplotlib.pyplot.get_cmap",
-        }),
+        id="mpl-cm-get-cmap",
+        library="matplotlib",
+        changed_in="3.11 (deprecated 3.7)",
+        kind="crash",
+        summary="`matplotlib.cm.get_cmap` was removed",
+        replacement="`plt.get_cmap(name)` or `matplotlib.colormaps[name]`",
+        triggers=(r"get_cmap",),
+        transformer=moved(
+            {
+                "matplotlib.cm.get_cmap": "matplotlib.pyplot.get_cmap",
+                "matplotlib.pyplot.cm.get_cmap": "matplotlib.pyplot.get_cmap",
+            }
+        ),
         crash=Crash(("AttributeError", "ImportError"), r"'matplotlib\.cm'.*'get_cmap'|get_cmap"),
     ),
     Rule(
-        id="mpl-set-axis-bgcolor", library="matplotlib", changed_in="2.2 (deprecated 2.0)",
-        kind="crash", summary="`set_axis_bgcolor` / `axisbg=` were renamed `set_facecolor` / `facecolor=`",
-        replacement="`ax.set_facecolor('w')`", triggers=(r"axis_bgcolor|axisbg",),
+        id="mpl-set-axis-bgcolor",
+        library="matplotlib",
+        changed_in="2.2 (deprecated 2.0)",
+        kind="crash",
+        summary="`set_axis_bgcolor` / `axisbg=` were renamed `set_facecolor` / `facecolor=`",
+        replacement="`ax.set_facecolor('w')`",
+        triggers=(r"axis_bgcolor|axisbg",),
         transformer=factory(AxisBgcolor),
         crash=Crash(("AttributeError",), r"set_axis_bgcolor|axisbg"),
     ),
     Rule(
-        id="mpl-gca-projection", library="matplotlib", changed_in="3.6 (deprecated 3.4)",
-        kind="crash", summary="`gca()` no longer takes arguments such as `projection=`",
-        replacement="`ax = fig.add_subplot(projection='3d')`", triggers=(r"\.gca\(\s*\w",),
+        id="mpl-gca-projection",
+        library="matplotlib",
+        changed_in="3.6 (deprecated 3.4)",
+        kind="crash",
+        summary="`gca()` no longer takes arguments such as `projection=`",
+        replacement="`ax = fig.add_subplot(projection='3d')`",
+        triggers=(r"\.gca\(\s*\w",),
         transformer=factory(GcaProjection),
         crash=Crash(("TypeError",), r"gca\(\) got an unexpected keyword argument"),
     ),
     Rule(
-        id="mpl-axes3d-fig", library="matplotlib", changed_in="3.6 (deprecated 3.4)",
+        id="mpl-axes3d-fig",
+        library="matplotlib",
+        changed_in="3.6 (deprecated 3.4)",
         kind="silent-score-change",
         summary="`Axes3D(fig)` no longer adds itself to the figure: the plot comes out blank",
-        replacement="`ax = fig.add_subplot(projection='3d')`", triggers=(r"Axes3D\(",),
-        transformer=factory(Axes3DFigure), purpose_override="error-repair",
+        replacement="`ax = fig.add_subplot(projection='3d')`",
+        triggers=(r"Axes3D\(",),
+        transformer=factory(Axes3DFigure),
+        purpose_override="error-repair",
     ),
     Rule(
-        id="mpl-mlab-normpdf", library="matplotlib", changed_in="3.1 (deprecated 2.2)", kind="crash",
+        id="mpl-mlab-normpdf",
+        library="matplotlib",
+        changed_in="3.1 (deprecated 2.2)",
+        kind="crash",
         summary="`matplotlib.mlab.normpdf` (and `bivariate_normal`) were removed",
         replacement="`scipy.stats.norm.pdf(bins, mu, sigma)`",
-        triggers=(r"normpdf|bivariate_normal",), transformer=factory(MlabNormpdf),
+        triggers=(r"normpdf|bivariate_normal",),
+        transformer=factory(MlabNormpdf),
         crash=Crash(("AttributeError",), r"'matplotlib\.mlab' has no attribute"),
     ),
     Rule(
-        id="mpl-grid-b", library="matplotlib", changed_in="3.7 (renamed 3.5)", kind="crash",
-        summary="`grid(b=...)` was renamed `visible=`", replacement="`plt.grid(visible=True)`",
+        id="mpl-grid-b",
+        library="matplotlib",
+        changed_in="3.7 (renamed 3.5)",
+        kind="crash",
+        summary="`grid(b=...)` was renamed `visible=`",
+        replacement="`plt.grid(visible=True)`",
         triggers=(r"grid\(.*\bb\s*=",),
         transformer=kwargs(Callee.of("grid"), rename={"b": "visible"}),
         crash=Crash(("ValueError", "TypeError"), r"keyword grid_b is not recognized|argument 'b'"),
     ),
     Rule(
-        id="mpl-boxplot-labels", library="matplotlib", changed_in="3.11 (renamed 3.9)", kind="crash",
+        id="mpl-boxplot-labels",
+        library="matplotlib",
+        changed_in="3.11 (renamed 3.9)",
+        kind="crash",
         summary="`boxplot(labels=)` was renamed `tick_labels=`",
         replacement="`plt.boxplot(data, tick_labels=names)`",
         triggers=(r"boxplot\((?:[^()]|\([^()]*\))*\blabels\s*=",),
-        transformer=kwargs(Callee.of("boxplot", "bxp"), rename={"labels": "tick_labels"},
-                           guard=_not_seaborn),
+        transformer=kwargs(
+            Callee.of("boxplot", "bxp"), rename={"labels": "tick_labels"}, guard=_not_seaborn
+        ),
         crash=Crash(("TypeError",), r"boxplot\(\) got an unexpected keyword argument 'labels'"),
     ),
     Rule(
-        id="mpl-plot-date", library="matplotlib", changed_in="3.11 (deprecated 3.9)", kind="crash",
-        summary="`plot_date` was removed", replacement="`ax.plot(dates, values, 'o')`",
-        triggers=(r"plot_date\(",), transformer=factory(PlotDate),
+        id="mpl-plot-date",
+        library="matplotlib",
+        changed_in="3.11 (deprecated 3.9)",
+        kind="crash",
+        summary="`plot_date` was removed",
+        replacement="`ax.plot(dates, values, 'o')`",
+        triggers=(r"plot_date\(",),
+        transformer=factory(PlotDate),
         crash=Crash(("AttributeError",), r"has no attribute 'plot_date'"),
     ),
     Rule(
-        id="mpl-tostring-rgb", library="matplotlib", changed_in="3.10 (deprecated 3.8)",
-        kind="crash", summary="`canvas.tostring_rgb()` was removed",
-        replacement="`np.asarray(fig.canvas.buffer_rgba())[..., :3]`", triggers=(r"tostring_rgb",),
+        id="mpl-tostring-rgb",
+        library="matplotlib",
+        changed_in="3.10 (deprecated 3.8)",
+        kind="crash",
+        summary="`canvas.tostring_rgb()` was removed",
+        replacement="`np.asarray(fig.canvas.buffer_rgba())[..., :3]`",
+        triggers=(r"tostring_rgb",),
         transformer=factory(TostringRgb),
         crash=Crash(("AttributeError",), r"has no attribute 'tostring_rgb'"),
     ),
     Rule(
-        id="mpl-legend-handles", library="matplotlib", changed_in="3.9 (deprecated 3.7)",
-        kind="crash", summary="`Legend.legendHandles` was renamed `legend_handles`",
-        replacement="`leg.legend_handles`", triggers=(r"legendHandles",),
+        id="mpl-legend-handles",
+        library="matplotlib",
+        changed_in="3.9 (deprecated 3.7)",
+        kind="crash",
+        summary="`Legend.legendHandles` was renamed `legend_handles`",
+        replacement="`leg.legend_handles`",
+        triggers=(r"legendHandles",),
         transformer=attributes({"legendHandles": "legend_handles"}),
         crash=Crash(("AttributeError",), r"has no attribute 'legendHandles'"),
     ),
     Rule(
-        id="mpl-ticklabels-without-ticks", library="matplotlib", changed_in="3.3", kind="warning-only",
+        id="mpl-ticklabels-without-ticks",
+        library="matplotlib",
+        changed_in="3.3",
+        kind="warning-only",
         summary="`set_xticklabels` without `set_xticks` warns: labels may land on the wrong ticks",
-        replacement="`ax.set_xticks(positions, labels=names)`", triggers=(r"set_[xy]ticklabels\(",),
+        replacement="`ax.set_xticks(positions, labels=names)`",
+        triggers=(r"set_[xy]ticklabels\(",),
         transformer=factory(TicklabelsWithoutTicks),
         hint="Set the tick positions first: `ax.set_xticks(range(len(names)), labels=names)`.",
     ),
     Rule(
-        id="mpl-vert-deprecated", library="matplotlib", changed_in="3.11 deprecation (removal in 3.13)",
-        kind="warning-only", summary="`boxplot(vert=...)` is deprecated",
-        replacement="`orientation='horizontal'`", triggers=(r"vert\s*=",), transformer=factory(Vert),
+        id="mpl-vert-deprecated",
+        library="matplotlib",
+        changed_in="3.11 deprecation (removal in 3.13)",
+        kind="warning-only",
+        summary="`boxplot(vert=...)` is deprecated",
+        replacement="`orientation='horizontal'`",
+        triggers=(r"vert\s*=",),
+        transformer=factory(Vert),
     ),
 ]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from mlemod_tui.assist.rules.cst_tools import RuleTransformer
     from mlemod_tui.assist.rules.context import RuleContext
+    from mlemod_tui.assist.rules.cst_tools import RuleTransformer
 
 Kind = Literal["crash", "silent-score-change", "warning-only", "runtime"]
 Purpose = Literal["error-repair", "score-calibration", "runtime-reduction"]
@@ -78,7 +78,9 @@ class Rule:
 
     def __post_init__(self) -> None:
         if self.triggers and self.trigger_re is None:
-            object.__setattr__(self, "trigger_re", re.compile("|".join(self.triggers), re.MULTILINE))
+            object.__setattr__(
+                self, "trigger_re", re.compile("|".join(self.triggers), re.MULTILINE)
+            )
 
     @property
     def purpose(self) -> Purpose:

@@ -19,16 +19,16 @@ import libcst as cst
 
 from mlemod_tui.assist.rules.context import RuleContext
 from mlemod_tui.assist.rules.cst_tools import (
-    parse_expression,
     Callee,
-    append_arg,
     RuleTransformer,
+    append_arg,
     atom,
     dotted,
     expr,
     has_star_kwargs,
     kwarg,
     make_kwarg,
+    parse_expression,
     qualified,
     replace_func,
     string_value,
@@ -87,7 +87,11 @@ class _ModuleAttrs(RuleTransformer):
             or (isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Power))
         ):
             new = atom(new)
-        return new.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar) if updated_node.lpar else new
+        return (
+            new.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+            if updated_node.lpar
+            else new
+        )
 
 
 def module_attrs(module: str, mapping: Mapping[str, str]) -> TransformerFactory:
@@ -123,9 +127,7 @@ def methods(
     mapping: Mapping[str, str], *, guard: CallGuard | None = None, not_modules: Collection[str] = ()
 ) -> TransformerFactory:
     """Rename called methods on any receiver (except receivers from ``not_modules``)."""
-    return factory(
-        _Methods, mapping=dict(mapping), guard=guard, not_modules=tuple(not_modules)
-    )
+    return factory(_Methods, mapping=dict(mapping), guard=guard, not_modules=tuple(not_modules))
 
 
 class _Attrs(RuleTransformer):
@@ -181,7 +183,7 @@ class _Moved(RuleTransformer):
             if module in self.moves:
                 if module in self.only and name.split(".")[0] not in self.only[module]:
                     return None
-                return self.moves[module] + old[len(module):]
+                return self.moves[module] + old[len(module) :]
             module, _, more = module.rpartition(".")
             name = f"{more}.{name}"
         return None
@@ -219,7 +221,11 @@ class _Moved(RuleTransformer):
         moved = False
         for alias in stmt.names:
             name = dotted(alias.name) or ""
-            asname = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
+            asname = (
+                alias.asname.name.value
+                if alias.asname and isinstance(alias.asname.name, cst.Name)
+                else None
+            )
             new = self._target(f"{module}.{name}")
             if new is None:
                 groups.setdefault(module, []).append((name, asname))
@@ -227,7 +233,7 @@ class _Moved(RuleTransformer):
             moved = True
             new_module, _, new_name = new.rpartition(".")
             # Without an alias the local name follows the new name; leave_Name renames uses.
-            target = (plain_imports if not new_module else groups.setdefault(new_module, []))
+            target = plain_imports if not new_module else groups.setdefault(new_module, [])
             target.append((new_name, asname if asname != new_name else None))
         if not moved:
             return None
@@ -247,10 +253,12 @@ class _Moved(RuleTransformer):
         for name, asname in plain_imports:
             out.append(
                 cst.Import(
-                    names=[cst.ImportAlias(
-                        name=cst.Name(name),
-                        asname=cst.AsName(name=cst.Name(asname)) if asname else None,
-                    )]
+                    names=[
+                        cst.ImportAlias(
+                            name=cst.Name(name),
+                            asname=cst.AsName(name=cst.Name(asname)) if asname else None,
+                        )
+                    ]
                 )
             )
         return out
@@ -293,7 +301,7 @@ class _Moved(RuleTransformer):
             return updated_node  # the head itself moved: its import and leave_Name handle it
         # find how much of the chain the head already covers
         if new.startswith(head_target + "."):
-            code = head + new[len(head_target):]
+            code = head + new[len(head_target) :]
         else:
             code = self.spell(new)
         self.hit(original_node)
@@ -317,14 +325,18 @@ class _Moved(RuleTransformer):
 
 @lru_cache(maxsize=256)
 def _renamed_words(moves: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
-    words = sorted({o.rsplit(".", 1)[-1] for o, n in moves if o.rsplit(".", 1)[-1] != n.rsplit(".", 1)[-1]})
+    words = sorted(
+        {o.rsplit(".", 1)[-1] for o, n in moves if o.rsplit(".", 1)[-1] != n.rsplit(".", 1)[-1]}
+    )
     return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b") if words else None
 
 
 def _from_stmt(
     module: str, aliases: list[cst.ImportAlias], like: cst.ImportFrom | None
 ) -> cst.ImportFrom:
-    node = cst.ensure_type(cst.parse_statement(f"from {module} import x\n"), cst.SimpleStatementLine)
+    node = cst.ensure_type(
+        cst.parse_statement(f"from {module} import x\n"), cst.SimpleStatementLine
+    )
     new = cst.ensure_type(node.body[0], cst.ImportFrom).with_changes(names=aliases)
     if like is not None:
         new = new.with_changes(
@@ -416,9 +428,10 @@ class _Pin(RuleTransformer):
             return updated_node
         if any(kwarg(original_node, other) is not None for other in self.unless):
             return updated_node
-        if self.max_positional is not None and sum(
-            1 for a in original_node.args if a.keyword is None
-        ) > self.max_positional:
+        if (
+            self.max_positional is not None
+            and sum(1 for a in original_node.args if a.keyword is None) > self.max_positional
+        ):
             return updated_node  # passed positionally in an old signature
         if self.guard is not None and not self.guard(original_node, self):
             return updated_node
@@ -437,7 +450,12 @@ def pin(
 ) -> TransformerFactory:
     """Add ``name=value`` to matching calls that leave it to the (changed) default."""
     return factory(
-        _Pin, callee=callee, name=name, value=value, unless=tuple(unless), guard=guard,
+        _Pin,
+        callee=callee,
+        name=name,
+        value=value,
+        unless=tuple(unless),
+        guard=guard,
         max_positional=max_positional,
     )
 
@@ -503,6 +521,9 @@ def string_args(
 ) -> TransformerFactory:
     """Convert string-literal arguments (by keyword or position) with ``convert``."""
     return factory(
-        _StringArgs, callee=callee, keywords=tuple(keywords), position=position,
+        _StringArgs,
+        callee=callee,
+        keywords=tuple(keywords),
+        position=position,
         convert=convert,
     )

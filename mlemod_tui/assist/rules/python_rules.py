@@ -13,13 +13,13 @@ import tokenize
 import libcst as cst
 
 from mlemod_tui.assist.rules.cst_tools import (
-    parse_expression,
     RuleTransformer,
     atom,
     call_name,
     dotted,
     expr,
     kwarg,
+    parse_expression,
     qualified,
     set_kwarg,
 )
@@ -39,7 +39,7 @@ def _split_comment(text: str) -> tuple[str, str]:
             if tok.type == tokenize.COMMENT:
                 start = tok.start[1]
                 code = text[:start]
-                return code.rstrip(), text[len(code.rstrip()):]
+                return code.rstrip(), text[len(code.rstrip()) :]
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return text, ""
     return text, ""
@@ -69,7 +69,7 @@ def fix_print_statements(text: str) -> tuple[str, list[int]]:
         if not found:
             continue
         code, comment = _split_comment(body)
-        rest = code[len(found.group("indent")) + len("print"):].strip()
+        rest = code[len(found.group("indent")) + len("print") :].strip()
         if not _balanced(rest):
             continue
         target = None
@@ -81,7 +81,7 @@ def fix_print_statements(text: str) -> tuple[str, list[int]]:
             rest, end = rest[:-1].rstrip(), "end=' '"
         args = [a for a in (rest, end, f"file={target}" if target else "") if a]
         new = f"{found.group('indent')}print({', '.join(args)}){comment}"
-        lines[number - 1] = new + line[len(body):]
+        lines[number - 1] = new + line[len(body) :]
         fixed.append(number)
     return "".join(lines), fixed
 
@@ -98,8 +98,14 @@ def fix_except_comma(text: str) -> tuple[str, list[int]]:
     return "".join(lines), fixed
 
 
-_BUILTINS = {"xrange": "range", "raw_input": "input", "unicode": "str", "basestring": "str",
-             "unichr": "chr", "long": "int"}
+_BUILTINS = {
+    "xrange": "range",
+    "raw_input": "input",
+    "unicode": "str",
+    "basestring": "str",
+    "unichr": "chr",
+    "long": "int",
+}
 
 
 class _Bound(cst.CSTVisitor):
@@ -171,14 +177,22 @@ class DictIter(RuleTransformer):
             return updated_node
         if name in self._RENAME and not original_node.args:
             self.hit(original_node)
-            new_func = cst.ensure_type(updated_node.func, cst.Attribute).with_changes(attr=cst.Name(self._RENAME[name]))
+            new_func = cst.ensure_type(updated_node.func, cst.Attribute).with_changes(
+                attr=cst.Name(self._RENAME[name])
+            )
             return updated_node.with_changes(func=new_func)
         if name == "has_key" and len(original_node.args) == 1:
             self.hit(original_node)
             receiver = cst.ensure_type(updated_node.func, cst.Attribute).value
             test = expr("__k__ in __d__", k=atom(updated_node.args[0].value), d=atom(receiver))
             parent = self.parent()
-            return atom(test) if isinstance(parent, (cst.Attribute, cst.Subscript, cst.BinaryOperation, cst.Comparison)) else test
+            return (
+                atom(test)
+                if isinstance(
+                    parent, (cst.Attribute, cst.Subscript, cst.BinaryOperation, cst.Comparison)
+                )
+                else test
+            )
         return updated_node
 
 
@@ -192,8 +206,11 @@ class LazyIterators(RuleTransformer):
         name = call_name(node)
         if isinstance(node.func, cst.Name) and name in self._LAZY:
             return not self.ctx.imported(name or "")
-        return isinstance(node.func, cst.Attribute) and name in self._VIEWS and not node.args and (
-            qualified(node.func.value, self.ctx) is None
+        return (
+            isinstance(node.func, cst.Attribute)
+            and name in self._VIEWS
+            and not node.args
+            and (qualified(node.func.value, self.ctx) is None)
         )
 
     def leave_Subscript(
@@ -212,8 +229,13 @@ class LazyIterators(RuleTransformer):
         if call_name(original_node.args[0].value) in self._VIEWS:  # type: ignore[arg-type]
             return updated_node  # len(d.keys()) works in Python 3
         self.hit(original_node)
-        return updated_node.with_changes(args=[updated_node.args[0].with_changes(
-            value=expr("list(__v__)", v=updated_node.args[0].value))])
+        return updated_node.with_changes(
+            args=[
+                updated_node.args[0].with_changes(
+                    value=expr("list(__v__)", v=updated_node.args[0].value)
+                )
+            ]
+        )
 
 
 class IntegerDivision(RuleTransformer):
@@ -230,8 +252,11 @@ class IntegerDivision(RuleTransformer):
                 return True
             if isinstance(node, cst.Index):
                 holder = self.parent(level + 2)
-                return not (isinstance(holder, cst.Subscript) and dotted(holder.value) is not None
-                            and (dotted(holder.value) or "").endswith((".loc", ".at")))
+                return not (
+                    isinstance(holder, cst.Subscript)
+                    and dotted(holder.value) is not None
+                    and (dotted(holder.value) or "").endswith((".loc", ".at"))
+                )
             if isinstance(node, cst.Arg):
                 call = self.parent(level + 1)
                 return isinstance(call, cst.Call) and call_name(call) in ("range", "xrange")
@@ -248,20 +273,35 @@ class IntegerDivision(RuleTransformer):
             return updated_node
         self.hit(original_node)
         op = original_node.operator
-        return updated_node.with_changes(operator=cst.FloorDivide(
-            whitespace_before=op.whitespace_before, whitespace_after=op.whitespace_after))
+        return updated_node.with_changes(
+            operator=cst.FloorDivide(
+                whitespace_before=op.whitespace_before, whitespace_after=op.whitespace_after
+            )
+        )
 
 
 _PY2_MODULES = {
-    "cPickle": "pickle", "cStringIO": "io", "StringIO": "io", "urllib2": "urllib.request",
-    "Queue": "queue", "ConfigParser": "configparser", "httplib": "http.client",
-    "urlparse": "urllib.parse", "HTMLParser": "html.parser", "Tkinter": "tkinter",
-    "__builtin__": "builtins", "cookielib": "http.cookiejar", "commands": "subprocess",
+    "cPickle": "pickle",
+    "cStringIO": "io",
+    "StringIO": "io",
+    "urllib2": "urllib.request",
+    "Queue": "queue",
+    "ConfigParser": "configparser",
+    "httplib": "http.client",
+    "urlparse": "urllib.parse",
+    "HTMLParser": "html.parser",
+    "Tkinter": "tkinter",
+    "__builtin__": "builtins",
+    "cookielib": "http.cookiejar",
+    "commands": "subprocess",
 }
 _PY2_URLLIB = {
-    "urllib.urlretrieve": "urllib.request.urlretrieve", "urllib.urlopen": "urllib.request.urlopen",
-    "urllib.urlencode": "urllib.parse.urlencode", "urllib.quote": "urllib.parse.quote",
-    "urllib.unquote": "urllib.parse.unquote", "urllib.quote_plus": "urllib.parse.quote_plus",
+    "urllib.urlretrieve": "urllib.request.urlretrieve",
+    "urllib.urlopen": "urllib.request.urlopen",
+    "urllib.urlencode": "urllib.parse.urlencode",
+    "urllib.quote": "urllib.parse.quote",
+    "urllib.unquote": "urllib.parse.unquote",
+    "urllib.quote_plus": "urllib.parse.quote_plus",
 }
 
 
@@ -298,7 +338,10 @@ class PickleEncoding(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         target = qualified(original_node.func, self.ctx) or ""
         if target.split(".")[-1] not in ("load", "loads") or target.split(".")[0] not in (
-            "pickle", "cPickle", "_pickle", "six",
+            "pickle",
+            "cPickle",
+            "_pickle",
+            "six",
         ):
             return updated_node
         if kwarg(original_node, "encoding") is not None:
@@ -317,14 +360,22 @@ class Imp(RuleTransformer):
         text = (self.ctx.notebook_text or "") + "\n" + self.ctx.source
         others = set(re.findall(r"\bimp\.(\w+)", text)) - {"reload"}
         if others:
-            self.hit(original_node, fixed=False, note=f"`imp.{sorted(others)[0]}` has no one-line "
-                     "importlib equivalent; see importlib.util.")
+            self.hit(
+                original_node,
+                fixed=False,
+                note=f"`imp.{sorted(others)[0]}` has no one-line "
+                "importlib equivalent; see importlib.util.",
+            )
             return updated_node
         self.hit(original_node)
-        return updated_node.with_changes(names=[
-            a.with_changes(name=cst.Name("importlib")) if dotted(a.name) == "imp" and a.asname is None else a
-            for a in updated_node.names
-        ])
+        return updated_node.with_changes(
+            names=[
+                a.with_changes(name=cst.Name("importlib"))
+                if dotted(a.name) == "imp" and a.asname is None
+                else a
+                for a in updated_node.names
+            ]
+        )
 
     def leave_Attribute(
         self, original_node: cst.Attribute, updated_node: cst.Attribute
@@ -332,115 +383,213 @@ class Imp(RuleTransformer):
         if qualified(original_node, self.ctx) != "imp.reload":
             return updated_node
         self.hit(original_node)
-        if self.ctx.cell_imports.get("imp") == "imp":  # this cell's ``import imp`` becomes importlib
+        if (
+            self.ctx.cell_imports.get("imp") == "imp"
+        ):  # this cell's ``import imp`` becomes importlib
             return parse_expression("importlib.reload")
         return parse_expression(self.spell("importlib.reload"))
 
 
 _ABCS = {
-    "Iterable", "Iterator", "Mapping", "MutableMapping", "Sequence", "MutableSequence", "Set",
-    "MutableSet", "Callable", "Hashable", "Sized", "Container", "Generator", "Collection",
-    "KeysView", "ItemsView", "ValuesView", "Awaitable", "Coroutine", "AsyncIterable",
-    "AsyncIterator", "Reversible", "ByteString", "MappingView",
+    "Iterable",
+    "Iterator",
+    "Mapping",
+    "MutableMapping",
+    "Sequence",
+    "MutableSequence",
+    "Set",
+    "MutableSet",
+    "Callable",
+    "Hashable",
+    "Sized",
+    "Container",
+    "Generator",
+    "Collection",
+    "KeysView",
+    "ItemsView",
+    "ValuesView",
+    "Awaitable",
+    "Coroutine",
+    "AsyncIterable",
+    "AsyncIterator",
+    "Reversible",
+    "ByteString",
+    "MappingView",
 }
 
 RULES: list[Rule] = [
     Rule(
-        id="py-print-statement", library="python", changed_in="Python 3.0", kind="crash",
-        summary="`print` is a function in Python 3", replacement="`print('hello')`",
-        triggers=(r"^\s*print\b(?!\s*\()",), text_fix=fix_print_statements,
-        crash=Crash(("SyntaxError", "TypeError"), r"Missing parentheses in call to 'print'|"
-                    r"unsupported operand type\(s\) for >>: 'builtin_function_or_method'"),
+        id="py-print-statement",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
+        summary="`print` is a function in Python 3",
+        replacement="`print('hello')`",
+        triggers=(r"^\s*print\b(?!\s*\()",),
+        text_fix=fix_print_statements,
+        crash=Crash(
+            ("SyntaxError", "TypeError"),
+            r"Missing parentheses in call to 'print'|"
+            r"unsupported operand type\(s\) for >>: 'builtin_function_or_method'",
+        ),
     ),
     Rule(
-        id="py-except-comma", library="python", changed_in="Python 3.0", kind="crash",
-        summary="`except E, e:` is Python 2 syntax", replacement="`except ValueError as e:`",
-        triggers=(r"except\s+[^:]*,\s*\w+\s*:",), text_fix=fix_except_comma,
+        id="py-except-comma",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
+        summary="`except E, e:` is Python 2 syntax",
+        replacement="`except ValueError as e:`",
+        triggers=(r"except\s+[^:]*,\s*\w+\s*:",),
+        text_fix=fix_except_comma,
         crash=Crash(("SyntaxError",), r"multiple exception types must be parenthesized"),
     ),
     Rule(
-        id="py2-builtins", library="python", changed_in="Python 3.0", kind="crash",
+        id="py2-builtins",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
         summary="`xrange`, `raw_input`, `unicode`, `basestring`, `unichr`, `long`, `reduce` "
         "are not builtins any more",
         replacement="`range`, `input`, `str`, `str`, `chr`, `int`, `functools.reduce`",
         triggers=(r"\b(?:xrange|raw_input|unicode|basestring|unichr|long|reduce)\b",),
         transformer=factory(Py2Builtins),
-        crash=Crash(("NameError",), r"name '(?:xrange|raw_input|unicode|basestring|unichr|long|reduce)' is not defined"),
+        crash=Crash(
+            ("NameError",),
+            r"name '(?:xrange|raw_input|unicode|basestring|unichr|long|reduce)' is not defined",
+        ),
     ),
     Rule(
-        id="py2-dict-iteritems", library="python", changed_in="Python 3.0", kind="crash",
+        id="py2-dict-iteritems",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
         summary="dicts lost `itervalues`, `iterkeys` and `has_key`",
-        replacement="`d.values()` / `d.keys()` / `k in d`", triggers=(r"\.(?:itervalues|iterkeys|has_key)\(",),
+        replacement="`d.values()` / `d.keys()` / `k in d`",
+        triggers=(r"\.(?:itervalues|iterkeys|has_key)\(",),
         transformer=factory(DictIter),
-        crash=Crash(("AttributeError",), r"'dict' object has no attribute '(?:itervalues|iterkeys|has_key)'"),
+        crash=Crash(
+            ("AttributeError",), r"'dict' object has no attribute '(?:itervalues|iterkeys|has_key)'"
+        ),
     ),
     Rule(
-        id="py2-lazy-iterators", library="python", changed_in="Python 3.0", kind="crash",
+        id="py2-lazy-iterators",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
         summary="`map`, `filter`, `zip` and dict views are lazy: they cannot be indexed",
         replacement="`list(map(f, xs))[0]` / `next(iter(d))`",
-        triggers=(r"\b(?:map|filter|zip)\([^\n]*\)\s*\[|len\(\s*(?:map|filter|zip)\(|\.(?:keys|values|items)\(\)\s*\[",),
+        triggers=(
+            r"\b(?:map|filter|zip)\([^\n]*\)\s*\[|len\(\s*(?:map|filter|zip)\(|\.(?:keys|values|items)\(\)\s*\[",
+        ),
         transformer=factory(LazyIterators),
-        crash=Crash(("TypeError",), r"'(?:map|filter|zip|dict_keys|dict_values|dict_items)' object is not subscriptable|has no len\(\)"),
+        crash=Crash(
+            ("TypeError",),
+            r"'(?:map|filter|zip|dict_keys|dict_values|dict_items)' object is not subscriptable|has no len\(\)",
+        ),
     ),
     Rule(
-        id="py2-integer-division", library="python", changed_in="Python 3.0", kind="silent-score-change",
+        id="py2-integer-division",
+        library="python",
+        changed_in="Python 3.0",
+        kind="silent-score-change",
         summary="`/` is true division: `len(X) / 2` is a float, and a float cannot index",
         replacement="`//` where integer division was meant",
         triggers=(r"\[[^\]\n]*[^/\s]\s*/\s*[^/=\s]|x?range\([^\n]*[^/]/[^/=]",),
-        transformer=factory(IntegerDivision), purpose_override="error-repair",
-        crash=Crash(("TypeError",), r"(?:slice )?indices must be integers|'float' object cannot be interpreted as an integer"),
+        transformer=factory(IntegerDivision),
+        purpose_override="error-repair",
+        crash=Crash(
+            ("TypeError",),
+            r"(?:slice )?indices must be integers|'float' object cannot be interpreted as an integer",
+        ),
     ),
     Rule(
-        id="py2-modules", library="python", changed_in="Python 3.0", kind="crash",
+        id="py2-modules",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
         summary="Python 2 modules such as `cPickle`, `urllib2`, `StringIO` were renamed",
         replacement="`import pickle`, `urllib.request`, `io.StringIO`, `queue`, `configparser`",
         triggers=(r"\b(?:" + "|".join(_PY2_MODULES) + r"|urllib)\b",),
-        transformer=factory(Py2Modules, moves={**{k: v for k, v in _PY2_MODULES.items()}, **_PY2_URLLIB}, only={}),
-        crash=Crash(("ModuleNotFoundError",), r"No module named '(?:" + "|".join(_PY2_MODULES) + r")'"),
+        transformer=factory(
+            Py2Modules, moves={**{k: v for k, v in _PY2_MODULES.items()}, **_PY2_URLLIB}, only={}
+        ),
+        crash=Crash(
+            ("ModuleNotFoundError",), r"No module named '(?:" + "|".join(_PY2_MODULES) + r")'"
+        ),
     ),
     Rule(
-        id="py2-pickle-encoding", library="python", changed_in="Python 3.0", kind="crash",
+        id="py2-pickle-encoding",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
         summary="unpickling a Python 2 pickle decodes its strings as ASCII",
-        replacement="`pickle.load(f, encoding='latin1')`", triggers=(r"\.loads?\(",),
+        replacement="`pickle.load(f, encoding='latin1')`",
+        triggers=(r"\.loads?\(",),
         transformer=factory(PickleEncoding),
-        crash=Crash(("UnicodeDecodeError",), r"'ascii' codec can't decode"), crash_only=True,
+        crash=Crash(("UnicodeDecodeError",), r"'ascii' codec can't decode"),
+        crash_only=True,
     ),
     Rule(
-        id="py-collections-abc", library="python", changed_in="Python 3.10 (deprecated 3.3)",
-        kind="crash", summary="the abstract base classes left the `collections` namespace",
-        replacement="`from collections.abc import Iterable`", triggers=(r"collections",),
+        id="py-collections-abc",
+        library="python",
+        changed_in="Python 3.10 (deprecated 3.3)",
+        kind="crash",
+        summary="the abstract base classes left the `collections` namespace",
+        replacement="`from collections.abc import Iterable`",
+        triggers=(r"collections",),
         transformer=moved({"collections": "collections.abc"}, only={"collections": _ABCS}),
         crash=Crash(("ImportError", "AttributeError"), r"(?:from|module) 'collections'"),
     ),
     Rule(
-        id="py-time-clock", library="python", changed_in="Python 3.8 (deprecated 3.3)", kind="crash",
-        summary="`time.clock()` was removed", replacement="`time.perf_counter()`",
-        triggers=(r"\bclock\b",), transformer=moved({"time.clock": "time.perf_counter"}),
+        id="py-time-clock",
+        library="python",
+        changed_in="Python 3.8 (deprecated 3.3)",
+        kind="crash",
+        summary="`time.clock()` was removed",
+        replacement="`time.perf_counter()`",
+        triggers=(r"\bclock\b",),
+        transformer=moved({"time.clock": "time.perf_counter"}),
         crash=Crash(("AttributeError", "ImportError"), r"'time'.*'clock'|name 'clock'"),
     ),
     Rule(
-        id="py-imp", library="python", changed_in="Python 3.12 (deprecated 3.4)", kind="crash",
-        summary="the `imp` module was removed", replacement="`import importlib; importlib.reload(m)`",
-        triggers=(r"\bimp\b",), transformer=factory(Imp),
+        id="py-imp",
+        library="python",
+        changed_in="Python 3.12 (deprecated 3.4)",
+        kind="crash",
+        summary="the `imp` module was removed",
+        replacement="`import importlib; importlib.reload(m)`",
+        triggers=(r"\bimp\b",),
+        transformer=factory(Imp),
         crash=Crash(("ModuleNotFoundError",), r"No module named 'imp'"),
     ),
     Rule(
-        id="py-distutils", library="python", changed_in="Python 3.12 (deprecated 3.10)", kind="crash",
-        summary="`distutils` was removed", replacement="`from packaging.version import Version`",
+        id="py-distutils",
+        library="python",
+        changed_in="Python 3.12 (deprecated 3.10)",
+        kind="crash",
+        summary="`distutils` was removed",
+        replacement="`from packaging.version import Version`",
         triggers=(r"distutils",),
-        transformer=moved({
-            "distutils.version.LooseVersion": "packaging.version.Version",
-            "distutils.version.StrictVersion": "packaging.version.Version",
-        }),
+        transformer=moved(
+            {
+                "distutils.version.LooseVersion": "packaging.version.Version",
+                "distutils.version.StrictVersion": "packaging.version.Version",
+            }
+        ),
         crash=Crash(("ModuleNotFoundError",), r"No module named 'distutils'"),
         hint="`Version` is strict about the version format (PEP 440); other distutils helpers "
         "have stdlib successors (`shutil.copytree(..., dirs_exist_ok=True)` for `copy_tree`).",
     ),
     Rule(
-        id="py-imghdr", library="python", changed_in="Python 3.13 (deprecated 3.11)", kind="crash",
+        id="py-imghdr",
+        library="python",
+        changed_in="Python 3.13 (deprecated 3.11)",
+        kind="crash",
         summary="the `imghdr` module was removed",
         replacement="`PIL.Image.open(path).format` (after `Image.open(path).verify()`)",
-        triggers=(r"imghdr",), transformer=factory(FlagOnly, names=frozenset({"imghdr"})),
+        triggers=(r"imghdr",),
+        transformer=factory(FlagOnly, names=frozenset({"imghdr"})),
         crash=Crash(("ModuleNotFoundError",), r"No module named 'imghdr'"),
         hint="PIL names formats in capitals ('JPEG') where imghdr said 'jpeg', and raises on a "
         "file that is not an image instead of returning None.",

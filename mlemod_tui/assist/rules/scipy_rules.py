@@ -12,7 +12,6 @@ from mlemod_tui.assist.rules.cst_tools import (
     kwarg,
     positional,
     qualified,
-    remove_kwargs,
     set_kwarg,
     string_value,
 )
@@ -70,15 +69,22 @@ class Imread(_RemovedFunctions):
         opened = expr(f"{image}.open(__f__)", f=pos[0].value)
         mode = kwarg(call, "mode")
         flatten = kwarg(call, "flatten")
-        if flatten is not None and not (isinstance(flatten.value, cst.Name) and flatten.value.value == "False"):
+        if flatten is not None and not (
+            isinstance(flatten.value, cst.Name) and flatten.value.value == "False"
+        ):
             opened = expr("__o__.convert('F')", o=opened)
         elif mode is not None:
             opened = expr("__o__.convert(__m__)", o=opened, m=mode.value)
         return expr(f"{np}.asarray(__o__)", o=opened)
 
 
-_RESAMPLE = {"nearest": "NEAREST", "bilinear": "BILINEAR", "bicubic": "BICUBIC",
-             "lanczos": "LANCZOS", "cubic": "BICUBIC"}
+_RESAMPLE = {
+    "nearest": "NEAREST",
+    "bilinear": "BILINEAR",
+    "bicubic": "BICUBIC",
+    "lanczos": "LANCZOS",
+    "cubic": "BICUBIC",
+}
 
 
 class Imresize(_RemovedFunctions):
@@ -99,8 +105,10 @@ class Imresize(_RemovedFunctions):
         else:
             return None  # a scale factor or percentage: needs the image's shape
         interp = kwarg(call, "interp")
-        method = string_value(interp.value) if interp else (
-            string_value(pos[2].value) if len(pos) > 2 else "bilinear"
+        method = (
+            string_value(interp.value)
+            if interp
+            else (string_value(pos[2].value) if len(pos) > 2 else "bilinear")
         )
         if method not in _RESAMPLE:
             return None
@@ -108,7 +116,8 @@ class Imresize(_RemovedFunctions):
         np = self.module_name("numpy", "np")
         return expr(
             f"{np}.array({image}.fromarray(__img__).resize(__size__, {image}.Resampling.{_RESAMPLE[method]}))",
-            img=pos[0].value, size=new_size,
+            img=pos[0].value,
+            size=new_size,
         )
 
 
@@ -120,16 +129,30 @@ class BinomTest(FunctionToMethod):
         if target != "scipy.stats.binom_test":
             return updated_node
         if len(positional(original_node)) < 2 and kwarg(original_node, "n") is None:
-            self.hit(original_node, fixed=False, note="`binom_test([successes, failures])` has "
-                     "no one-argument form now: pass `k` and `n`.")
+            self.hit(
+                original_node,
+                fixed=False,
+                note="`binom_test([successes, failures])` has "
+                "no one-argument form now: pass `k` and `n`.",
+            )
             return updated_node
         self.hit(original_node)
         return expr("__c__.pvalue", c=updated_node)
 
 
 _SPARSE_MAKERS = {
-    "fit_transform", "transform", "csr_matrix", "csc_matrix", "coo_matrix", "lil_matrix",
-    "dok_matrix", "tocsr", "tocsc", "tocoo", "kneighbors_graph", "radius_neighbors_graph",
+    "fit_transform",
+    "transform",
+    "csr_matrix",
+    "csc_matrix",
+    "coo_matrix",
+    "lil_matrix",
+    "dok_matrix",
+    "tocsr",
+    "tocsc",
+    "tocoo",
+    "kneighbors_graph",
+    "radius_neighbors_graph",
 }
 
 
@@ -145,7 +168,9 @@ class SparseA(RuleTransformer):
         value = original_node.value
         sparse = isinstance(value, cst.Call) and call_name(value) in _SPARSE_MAKERS
         name = (dotted(value) or "").lower()
-        sparse = sparse or any(k in name for k in ("sparse", "csr", "csc", "tfidf", "bow", "counts"))
+        sparse = sparse or any(
+            k in name for k in ("sparse", "csr", "csc", "tfidf", "bow", "counts")
+        )
         if not sparse and self.ctx.crash is None:
             return updated_node
         if qualified(value, self.ctx) is not None:
@@ -168,8 +193,10 @@ class ModeKeepdims(RuleTransformer):
             return updated_node
         parent, grand = self.parent(), self.parent(2)
         double_index = isinstance(parent, cst.Subscript) and isinstance(grand, cst.Subscript)
-        field = isinstance(parent, cst.Attribute) and parent.attr.value in ("mode", "count") and (
-            isinstance(grand, cst.Subscript)
+        field = (
+            isinstance(parent, cst.Attribute)
+            and parent.attr.value in ("mode", "count")
+            and (isinstance(grand, cst.Subscript))
         )
         if not (double_index or field):
             return updated_node
@@ -178,107 +205,202 @@ class ModeKeepdims(RuleTransformer):
 
 
 _NUMPY_REEXPORTS = (
-    "interp", "array", "zeros", "ones", "arange", "linspace", "sqrt", "exp", "log", "log10",
-    "mean", "std", "var", "dot", "pi", "absolute", "floor", "ceil", "cos", "sin", "tan",
-    "arctan", "ravel", "reshape", "concatenate", "hstack", "vstack", "argmax", "argmin",
-    "isnan", "isinf", "nan", "inf", "rand", "randn", "cumsum", "diff", "polyfit", "polyval",
-    "histogram", "ndarray", "float64", "int64", "asarray", "where", "meshgrid", "transpose",
+    "interp",
+    "array",
+    "zeros",
+    "ones",
+    "arange",
+    "linspace",
+    "sqrt",
+    "exp",
+    "log",
+    "log10",
+    "mean",
+    "std",
+    "var",
+    "dot",
+    "pi",
+    "absolute",
+    "floor",
+    "ceil",
+    "cos",
+    "sin",
+    "tan",
+    "arctan",
+    "ravel",
+    "reshape",
+    "concatenate",
+    "hstack",
+    "vstack",
+    "argmax",
+    "argmin",
+    "isnan",
+    "isinf",
+    "nan",
+    "inf",
+    "rand",
+    "randn",
+    "cumsum",
+    "diff",
+    "polyfit",
+    "polyval",
+    "histogram",
+    "ndarray",
+    "float64",
+    "int64",
+    "asarray",
+    "where",
+    "meshgrid",
+    "transpose",
 )
 
 _REEXPORTED = "|".join(_NUMPY_REEXPORTS)
 
 RULES: list[Rule] = [
     Rule(
-        id="scipy-misc-imread", library="scipy", changed_in="1.2 (deprecated 1.0)", kind="crash",
+        id="scipy-misc-imread",
+        library="scipy",
+        changed_in="1.2 (deprecated 1.0)",
+        kind="crash",
         summary="`scipy.misc.imread` / `imsave` (and `scipy.ndimage.imread`) were removed",
         replacement="`np.asarray(PIL.Image.open(f))` (what scipy did), or `imageio.v3.imread`",
-        triggers=(r"\bimread\b|\bimsave\b",), transformer=factory(Imread),
+        triggers=(r"\bimread\b|\bimsave\b",),
+        transformer=factory(Imread),
         crash=Crash(_IE + ("AttributeError",), r"imread|imsave"),
         hint="For `imsave`, use `PIL.Image.fromarray(arr).save(path)`; scipy rescaled non-uint8 "
         "arrays to 0..255 first, so convert with care.",
     ),
     Rule(
-        id="scipy-misc-imresize", library="scipy", changed_in="1.3 (deprecated 1.0)", kind="crash",
+        id="scipy-misc-imresize",
+        library="scipy",
+        changed_in="1.3 (deprecated 1.0)",
+        kind="crash",
         summary="`scipy.misc.imresize` was removed",
         replacement="`np.array(PIL.Image.fromarray(img).resize((w, h)))`",
-        triggers=(r"\bimresize\b",), transformer=factory(Imresize),
+        triggers=(r"\bimresize\b",),
+        transformer=factory(Imresize),
         crash=Crash(_IE, r"cannot import name 'imresize'"),
         hint="PIL takes (width, height), imresize took (height, width); a scale factor needs the "
         "image's shape. scipy also rescaled non-uint8 images to 0..255 first.",
     ),
     Rule(
-        id="scipy-misc-comb", library="scipy", changed_in="1.3 (deprecated 1.0)", kind="crash",
+        id="scipy-misc-comb",
+        library="scipy",
+        changed_in="1.3 (deprecated 1.0)",
+        kind="crash",
         summary="`comb`, `factorial` and `logsumexp` left `scipy.misc`",
         replacement="`from scipy.special import comb, factorial, logsumexp`",
-        triggers=(r"scipy\.misc|\bmisc\.(?:comb|factorial|logsumexp)|from\s+scipy\s+import\s[^\n]*\bmisc\b",),
+        triggers=(
+            r"scipy\.misc|\bmisc\.(?:comb|factorial|logsumexp)|from\s+scipy\s+import\s[^\n]*\bmisc\b",
+        ),
         transformer=moved(
             {"scipy.misc": "scipy.special"},
             only={"scipy.misc": {"comb", "factorial", "factorial2", "factorialk", "logsumexp"}},
         ),
-        crash=Crash(_IE, r"cannot import name '(?:comb|factorial\w*|logsumexp)' from 'scipy\.misc'"),
+        crash=Crash(
+            _IE, r"cannot import name '(?:comb|factorial\w*|logsumexp)' from 'scipy\.misc'"
+        ),
     ),
     Rule(
-        id="scipy-binom-test", library="scipy", changed_in="1.12 (deprecated 1.10)", kind="crash",
-        summary="`scipy.stats.binom_test` was removed", replacement="`binomtest(k, n, p).pvalue`",
+        id="scipy-binom-test",
+        library="scipy",
+        changed_in="1.12 (deprecated 1.10)",
+        kind="crash",
+        summary="`scipy.stats.binom_test` was removed",
+        replacement="`binomtest(k, n, p).pvalue`",
         triggers=(r"binom_test",),
-        transformer=factory(BinomTest, moves={"scipy.stats.binom_test": "scipy.stats.binomtest"},
-                            only={}, methods={}),
+        transformer=factory(
+            BinomTest,
+            moves={"scipy.stats.binom_test": "scipy.stats.binomtest"},
+            only={},
+            methods={},
+        ),
         crash=Crash(_IE + ("AttributeError",), r"binom_test"),
     ),
     Rule(
-        id="scipy-interp", library="scipy", changed_in="1.12", kind="crash",
+        id="scipy-interp",
+        library="scipy",
+        changed_in="1.12",
+        kind="crash",
         summary="scipy no longer re-exports numpy functions (`scipy.interp`, `scipy.array`...)",
         replacement="`np.interp`",
-        triggers=(rf"\b(?:scipy|sp)\.(?:{_REEXPORTED})\b|from\s+scipy\s+import\s[^\n]*\b(?:{_REEXPORTED})\b",),
+        triggers=(
+            rf"\b(?:scipy|sp)\.(?:{_REEXPORTED})\b|from\s+scipy\s+import\s[^\n]*\b(?:{_REEXPORTED})\b",
+        ),
         transformer=moved({f"scipy.{n}": f"numpy.{n}" for n in _NUMPY_REEXPORTS}),
         crash=Crash(_IE + ("AttributeError",), r"(?:from|[Mm]odule) 'scipy'"),
     ),
     Rule(
-        id="scipy-integrate-simps", library="scipy", changed_in="1.14 (deprecated 1.12)",
-        kind="crash", summary="`simps`, `trapz` and `cumtrapz` were renamed",
+        id="scipy-integrate-simps",
+        library="scipy",
+        changed_in="1.14 (deprecated 1.12)",
+        kind="crash",
+        summary="`simps`, `trapz` and `cumtrapz` were renamed",
         replacement="`simpson`, `trapezoid`, `cumulative_trapezoid`",
         triggers=(r"\b(?:simps|trapz|cumtrapz)\b",),
-        transformer=moved({
-            "scipy.integrate.simps": "scipy.integrate.simpson",
-            "scipy.integrate.trapz": "scipy.integrate.trapezoid",
-            "scipy.integrate.cumtrapz": "scipy.integrate.cumulative_trapezoid",
-        }),
+        transformer=moved(
+            {
+                "scipy.integrate.simps": "scipy.integrate.simpson",
+                "scipy.integrate.trapz": "scipy.integrate.trapezoid",
+                "scipy.integrate.cumtrapz": "scipy.integrate.cumulative_trapezoid",
+            }
+        ),
         crash=Crash(_IE + ("AttributeError",), r"'(?:simps|trapz|cumtrapz)'"),
     ),
     Rule(
-        id="scipy-sparse-A", library="scipy", changed_in="1.14 (deprecated 1.11)", kind="crash",
+        id="scipy-sparse-A",
+        library="scipy",
+        changed_in="1.14 (deprecated 1.11)",
+        kind="crash",
         summary="sparse matrices lost `.A` and `.H`",
-        replacement="`X_sparse.toarray()` / `X_sparse.conj().T`", triggers=(r"\.[AH]\b",),
+        replacement="`X_sparse.toarray()` / `X_sparse.conj().T`",
+        triggers=(r"\.[AH]\b",),
         transformer=factory(SparseA),
         crash=Crash(("AttributeError",), r"_(?:matrix|array)' object has no attribute '[AH]'"),
     ),
     Rule(
-        id="scipy-stats-mode-keepdims", library="scipy", changed_in="1.11", kind="crash",
+        id="scipy-stats-mode-keepdims",
+        library="scipy",
+        changed_in="1.11",
+        kind="crash",
         summary="`stats.mode` drops the reduced axis now (`keepdims` default True -> False)",
         replacement="`stats.mode(a, keepdims=True)[0][0]` or `stats.mode(a).mode`",
-        triggers=(r"\bmode\(",), transformer=factory(ModeKeepdims),
+        triggers=(r"\bmode\(",),
+        transformer=factory(ModeKeepdims),
         crash=Crash(("IndexError",), r"invalid index to scalar variable"),
     ),
     Rule(
-        id="scipy-interp2d", library="scipy", changed_in="1.14 (deprecated 1.10)", kind="crash",
+        id="scipy-interp2d",
+        library="scipy",
+        changed_in="1.14 (deprecated 1.10)",
+        kind="crash",
         summary="`scipy.interpolate.interp2d` was removed",
         replacement="`RegularGridInterpolator((x, y), z.T)` or `RectBivariateSpline`",
-        triggers=(r"interp2d",), transformer=factory(FlagOnly, names=frozenset({"interp2d"})),
+        triggers=(r"interp2d",),
+        transformer=factory(FlagOnly, names=frozenset({"interp2d"})),
         crash=Crash(("NotImplementedError", "ImportError"), r"interp2d"),
         hint="For data on a grid, `RectBivariateSpline(x, y, z.T)` is closest; note the "
         "transposed `z` and that it is called as `f(x_new, y_new)`.",
     ),
     Rule(
-        id="scipy-ndimage-filters-namespace", library="scipy",
-        changed_in="deprecated 1.8 (removal in 2.0)", kind="warning-only",
+        id="scipy-ndimage-filters-namespace",
+        library="scipy",
+        changed_in="deprecated 1.8 (removal in 2.0)",
+        kind="warning-only",
         summary="private submodules such as `scipy.ndimage.filters` are deprecated",
         replacement="`from scipy.ndimage import gaussian_filter`",
-        triggers=(r"ndimage\.(?:filters|interpolation|measurements|morphology|fourier)|stats\.stats|signal\.signaltools",),
-        transformer=moved({
-            **{f"scipy.ndimage.{m}": "scipy.ndimage"
-               for m in ("filters", "interpolation", "measurements", "morphology", "fourier")},
-            "scipy.stats.stats": "scipy.stats",
-            "scipy.signal.signaltools": "scipy.signal",
-        }),
+        triggers=(
+            r"ndimage\.(?:filters|interpolation|measurements|morphology|fourier)|stats\.stats|signal\.signaltools",
+        ),
+        transformer=moved(
+            {
+                **{
+                    f"scipy.ndimage.{m}": "scipy.ndimage"
+                    for m in ("filters", "interpolation", "measurements", "morphology", "fourier")
+                },
+                "scipy.stats.stats": "scipy.stats",
+                "scipy.signal.signaltools": "scipy.signal",
+            }
+        ),
     ),
 ]

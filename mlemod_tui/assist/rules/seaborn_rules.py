@@ -15,7 +15,6 @@ from mlemod_tui.assist.rules.cst_tools import (
     replace_func,
     set_kwarg,
     string_value,
-
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import factory, kwargs
@@ -25,10 +24,21 @@ SNS = ("seaborn",)
 _CATEGORICAL = ("x", "y", "hue", "data")
 # Old (0.11 and before) positional order of each function's arguments.
 _OLD_ORDER: dict[str, tuple[str, ...]] = {
-    **{f: _CATEGORICAL for f in (
-        "countplot", "barplot", "boxplot", "violinplot", "stripplot", "swarmplot",
-        "pointplot", "boxenplot", "factorplot", "catplot",
-    )},
+    **{
+        f: _CATEGORICAL
+        for f in (
+            "countplot",
+            "barplot",
+            "boxplot",
+            "violinplot",
+            "stripplot",
+            "swarmplot",
+            "pointplot",
+            "boxenplot",
+            "factorplot",
+            "catplot",
+        )
+    },
     "regplot": ("x", "y", "data"),
     "residplot": ("x", "y", "data"),
     "jointplot": ("x", "y", "data"),
@@ -88,8 +98,12 @@ class Distplot(RuleTransformer):
         keys = {a.keyword.value for a in original_node.args if a.keyword is not None}
         pos = positional(original_node)
         if keys - self._PASS or len(pos) != 1:
-            self.hit(original_node, fixed=False, note="`rug`, `fit`, `hist_kws`... need a person: "
-                     "`sns.histplot(x, kde=True, stat='density')` plus `sns.rugplot(x)`.")
+            self.hit(
+                original_node,
+                fixed=False,
+                note="`rug`, `fit`, `hist_kws`... need a person: "
+                "`sns.histplot(x, kde=True, stat='density')` plus `sns.rugplot(x)`.",
+            )
             return updated_node
         hist = kwarg(original_node, "hist")
         kde = kwarg(original_node, "kde")
@@ -117,11 +131,14 @@ class Factorplot(RuleTransformer):
             self.hit(original_node, fixed=False)
             return updated_node
         self.hit(original_node)
-        call = replace_func(call, "catplot").with_changes(args=[
-            a.with_changes(keyword=cst.Name("height"))
-            if a.keyword is not None and a.keyword.value == "size" else a
-            for a in call.args
-        ])
+        call = replace_func(call, "catplot").with_changes(
+            args=[
+                a.with_changes(keyword=cst.Name("height"))
+                if a.keyword is not None and a.keyword.value == "size"
+                else a
+                for a in call.args
+            ]
+        )
         if kwarg(call, "kind") is None:
             call = set_kwarg(call, "kind", "'point'")  # factorplot's default; catplot's is 'strip'
         return call
@@ -132,7 +149,11 @@ class CiErrorbar(RuleTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         ci = kwarg(original_node, "ci")
-        if ci is None or kwarg(original_node, "errorbar") or not self.callee.matches(original_node, self.ctx):
+        if (
+            ci is None
+            or kwarg(original_node, "errorbar")
+            or not self.callee.matches(original_node, self.ctx)
+        ):
             return updated_node
         value = ci.value
         if isinstance(value, cst.Name) and value.value == "None":
@@ -146,7 +167,8 @@ class CiErrorbar(RuleTransformer):
         self.hit(original_node)
         args = [
             make_kwarg("errorbar", new).with_changes(comma=a.comma)
-            if a.keyword is not None and a.keyword.value == "ci" else a
+            if a.keyword is not None and a.keyword.value == "ci"
+            else a
             for a in updated_node.args
         ]
         return updated_node.with_changes(args=args)
@@ -154,8 +176,15 @@ class CiErrorbar(RuleTransformer):
 
 class PaletteWithoutHue(RuleTransformer):
     callee = Callee.of(
-        "countplot", "barplot", "boxplot", "violinplot", "stripplot", "swarmplot", "pointplot",
-        "boxenplot", modules=SNS,
+        "countplot",
+        "barplot",
+        "boxplot",
+        "violinplot",
+        "stripplot",
+        "swarmplot",
+        "pointplot",
+        "boxenplot",
+        modules=SNS,
     )
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -164,7 +193,11 @@ class PaletteWithoutHue(RuleTransformer):
         if not self.callee.matches(original_node, self.ctx) or positional(original_node):
             return updated_node
         x, y = kwarg(original_node, "x"), kwarg(original_node, "y")
-        orient = string_value(kwarg(original_node, "orient").value) if kwarg(original_node, "orient") else None
+        orient = (
+            string_value(kwarg(original_node, "orient").value)
+            if kwarg(original_node, "orient")
+            else None
+        )
         axis = y if (orient in ("h", "y") or x is None) else x
         if axis is None:
             return updated_node
@@ -175,55 +208,92 @@ class PaletteWithoutHue(RuleTransformer):
 
 RULES: list[Rule] = [
     Rule(
-        id="sns-positional-data", library="seaborn", changed_in="0.12 (deprecated 0.11)",
-        kind="crash", summary="seaborn's plotting functions take only `data` by position",
-        replacement="`sns.countplot(x='c', data=df)`", triggers=(r"\w+plot\(\s*['\"]|\w+plot\(\s*[\w.\[\]'\"]+\s*,[^)]*\bdata\s*=",),
+        id="sns-positional-data",
+        library="seaborn",
+        changed_in="0.12 (deprecated 0.11)",
+        kind="crash",
+        summary="seaborn's plotting functions take only `data` by position",
+        replacement="`sns.countplot(x='c', data=df)`",
+        triggers=(r"\w+plot\(\s*['\"]|\w+plot\(\s*[\w.\[\]'\"]+\s*,[^)]*\bdata\s*=",),
         transformer=factory(PositionalArgs, vectors=False),
         crash=Crash(("TypeError",), r"\w+\(\) got multiple values for argument 'data'"),
     ),
     Rule(
-        id="sns-positional-vectors", library="seaborn", changed_in="0.12 (deprecated 0.11)",
-        kind="crash", summary="x and y vectors must be passed by keyword",
+        id="sns-positional-vectors",
+        library="seaborn",
+        changed_in="0.12 (deprecated 0.11)",
+        kind="crash",
+        summary="x and y vectors must be passed by keyword",
         replacement="`sns.scatterplot(x=df.x, y=df.y)`",
         triggers=(r"\w+plot\(\s*[^\s=(),]+(?:\([^()]*\))?\s*,\s*[^\s=(),]+(?:\([^()]*\))?\s*[,)]",),
         transformer=factory(PositionalArgs, vectors=True),
-        crash=Crash(("TypeError",), r"\w+\(\) takes from 0 to 1 positional arguments? but \d+ were given"),
+        crash=Crash(
+            ("TypeError",), r"\w+\(\) takes from 0 to 1 positional arguments? but \d+ were given"
+        ),
     ),
     Rule(
-        id="sns-factorplot", library="seaborn", changed_in="0.12 (renamed 0.9)", kind="crash",
+        id="sns-factorplot",
+        library="seaborn",
+        changed_in="0.12 (renamed 0.9)",
+        kind="crash",
         summary="`sns.factorplot` was renamed `catplot` (whose default kind is 'strip')",
-        replacement="`sns.catplot(..., kind='point')`", triggers=(r"factorplot\(",),
+        replacement="`sns.catplot(..., kind='point')`",
+        triggers=(r"factorplot\(",),
         transformer=factory(Factorplot),
         crash=Crash(("AttributeError",), r"module 'seaborn' has no attribute 'factorplot'"),
     ),
     Rule(
-        id="sns-size-height", library="seaborn", changed_in="0.12 (renamed 0.9)", kind="crash",
-        summary="figure-level functions' `size=` was renamed `height=`", replacement="`height=3`",
+        id="sns-size-height",
+        library="seaborn",
+        changed_in="0.12 (renamed 0.9)",
+        kind="crash",
+        summary="figure-level functions' `size=` was renamed `height=`",
+        replacement="`height=3`",
         triggers=(r"\bsize\s*=",),
         transformer=kwargs(
-            Callee.of("FacetGrid", "PairGrid", "JointGrid", "lmplot", "catplot", "pairplot",
-                      "jointplot", modules=SNS),
+            Callee.of(
+                "FacetGrid",
+                "PairGrid",
+                "JointGrid",
+                "lmplot",
+                "catplot",
+                "pairplot",
+                "jointplot",
+                modules=SNS,
+            ),
             rename={"size": "height"},
         ),
         crash=Crash(("TypeError",), r"unexpected keyword argument 'size'"),
     ),
     Rule(
-        id="sns-distplot", library="seaborn", changed_in="deprecated 0.11 (removal in 0.14)",
-        kind="warning-only", summary="`sns.distplot` is deprecated",
-        replacement="`sns.histplot(x, kde=True, stat='density')`", triggers=(r"distplot\(",),
+        id="sns-distplot",
+        library="seaborn",
+        changed_in="deprecated 0.11 (removal in 0.14)",
+        kind="warning-only",
+        summary="`sns.distplot` is deprecated",
+        replacement="`sns.histplot(x, kde=True, stat='density')`",
+        triggers=(r"distplot\(",),
         transformer=factory(Distplot),
     ),
     Rule(
-        id="sns-tsplot", library="seaborn", changed_in="0.10", kind="crash",
-        summary="`sns.tsplot` was removed", replacement="`sns.lineplot(data=long_df, x=..., y=...)`",
-        triggers=(r"tsplot",), transformer=factory(FlagOnly, names=frozenset({"tsplot"})),
+        id="sns-tsplot",
+        library="seaborn",
+        changed_in="0.10",
+        kind="crash",
+        summary="`sns.tsplot` was removed",
+        replacement="`sns.lineplot(data=long_df, x=..., y=...)`",
+        triggers=(r"tsplot",),
+        transformer=factory(FlagOnly, names=frozenset({"tsplot"})),
         crash=Crash(("AttributeError",), r"has no attribute 'tsplot'"),
         hint="tsplot took a wide array (units x time); melt it to long form and use "
         "`sns.lineplot(data=df, x='time', y='value', errorbar=('ci', 68))`.",
     ),
     Rule(
-        id="sns-jointplot-stat-func", library="seaborn", changed_in="0.11 (deprecated 0.9)",
-        kind="crash", summary="`jointplot(stat_func=)` was removed",
+        id="sns-jointplot-stat-func",
+        library="seaborn",
+        changed_in="0.11 (deprecated 0.9)",
+        kind="crash",
+        summary="`jointplot(stat_func=)` was removed",
         replacement="drop `stat_func`; annotate `scipy.stats.pearsonr(x, y)` yourself",
         triggers=(r"stat_func",),
         transformer=kwargs(Callee.of("jointplot", "JointGrid", modules=SNS), drop=["stat_func"]),
@@ -231,27 +301,45 @@ RULES: list[Rule] = [
         hint="The statistic is no longer printed on the plot.",
     ),
     Rule(
-        id="sns-stripplot-split", library="seaborn", changed_in="0.12 (renamed 0.9)", kind="crash",
-        summary="`stripplot(split=)` was renamed `dodge=`", replacement="`dodge=True`",
+        id="sns-stripplot-split",
+        library="seaborn",
+        changed_in="0.12 (renamed 0.9)",
+        kind="crash",
+        summary="`stripplot(split=)` was renamed `dodge=`",
+        replacement="`dodge=True`",
         triggers=(r"split\s*=",),
-        transformer=kwargs(Callee.of("stripplot", "swarmplot", modules=SNS), rename={"split": "dodge"}),
+        transformer=kwargs(
+            Callee.of("stripplot", "swarmplot", modules=SNS), rename={"split": "dodge"}
+        ),
         crash=Crash(("AttributeError", "TypeError"), r"unexpected keyword argument 'split'"),
     ),
     Rule(
-        id="sns-ci-errorbar", library="seaborn", changed_in="deprecated 0.12", kind="warning-only",
+        id="sns-ci-errorbar",
+        library="seaborn",
+        changed_in="deprecated 0.12",
+        kind="warning-only",
         summary="`ci=` is deprecated in favour of `errorbar=`",
         replacement="`errorbar=None` / `errorbar='sd'` / `errorbar=('ci', 68)`",
-        triggers=(r"\bci\s*=",), transformer=factory(CiErrorbar),
+        triggers=(r"\bci\s*=",),
+        transformer=factory(CiErrorbar),
     ),
     Rule(
-        id="sns-palette-without-hue", library="seaborn", changed_in="deprecated 0.13",
-        kind="warning-only", summary="`palette` without `hue` is deprecated",
+        id="sns-palette-without-hue",
+        library="seaborn",
+        changed_in="deprecated 0.13",
+        kind="warning-only",
+        summary="`palette` without `hue` is deprecated",
         replacement="`sns.countplot(x='c', hue='c', data=df, palette='Set2', legend=False)`",
-        triggers=(r"palette\s*=",), transformer=factory(PaletteWithoutHue),
+        triggers=(r"palette\s*=",),
+        transformer=factory(PaletteWithoutHue),
     ),
     Rule(
-        id="sns-kdeplot-shade", library="seaborn", changed_in="deprecated 0.11", kind="warning-only",
-        summary="`kdeplot(shade=)` is deprecated", replacement="`sns.kdeplot(x=x, fill=True)`",
+        id="sns-kdeplot-shade",
+        library="seaborn",
+        changed_in="deprecated 0.11",
+        kind="warning-only",
+        summary="`kdeplot(shade=)` is deprecated",
+        replacement="`sns.kdeplot(x=x, fill=True)`",
         triggers=(r"shade\s*=",),
         transformer=kwargs(Callee.of("kdeplot", modules=SNS), rename={"shade": "fill"}),
     ),

@@ -64,8 +64,12 @@ class ImputerFix(_Moved):
             if isinstance(axis.value, cst.Integer) and axis.value.value == "0":
                 drop.append("axis")
             else:
-                self.hit(original_node, fixed=False, note="`axis=1` (impute along rows) has no "
-                         "SimpleImputer equivalent: transpose the data, or impute per row yourself.")
+                self.hit(
+                    original_node,
+                    fixed=False,
+                    note="`axis=1` (impute along rows) has no "
+                    "SimpleImputer equivalent: transpose the data, or impute per row yourself.",
+                )
         missing = kwarg(original_node, "missing_values")
         if missing is not None and string_value(missing.value) in ("NaN", "nan"):
             drop.append("missing_values")  # the old spelling of np.nan, SimpleImputer's default
@@ -76,8 +80,10 @@ class ImputerFix(_Moved):
 
 
 class MseSquared(RuleTransformer):
-    _NEW = {"mean_squared_error": "root_mean_squared_error",
-            "mean_squared_log_error": "root_mean_squared_log_error"}
+    _NEW = {
+        "mean_squared_error": "root_mean_squared_error",
+        "mean_squared_log_error": "root_mean_squared_log_error",
+    }
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         name = call_name(original_node)
@@ -93,7 +99,9 @@ class MseSquared(RuleTransformer):
             return call
         if not (isinstance(squared.value, cst.Name) and squared.value.value == "False"):
             return expr(
-                "(__c__ if __s__ else __r__)", c=call, s=squared.value,
+                "(__c__ if __s__ else __r__)",
+                c=call,
+                s=squared.value,
                 r=self._root(call, name or ""),
             )
         return self._root(call, name or "")
@@ -106,8 +114,12 @@ class MseSquared(RuleTransformer):
 
 
 _TREES = Callee.of(
-    "DecisionTreeRegressor", "RandomForestRegressor", "ExtraTreesRegressor",
-    "ExtraTreeRegressor", "GradientBoostingRegressor", "GradientBoostingClassifier",
+    "DecisionTreeRegressor",
+    "RandomForestRegressor",
+    "ExtraTreesRegressor",
+    "ExtraTreeRegressor",
+    "GradientBoostingRegressor",
+    "GradientBoostingClassifier",
     modules=SK,
 )
 _CRITERIA = {"mse": "squared_error", "mae": "absolute_error"}
@@ -160,7 +172,10 @@ class MaxFeaturesAuto(RuleTransformer):
         name = call_name(original_node) or ""
         if arg is None or string_value(arg.value) != "auto":
             return updated_node
-        if not (name.endswith(("Classifier", "Regressor")) and ("Tree" in name or "Forest" in name or "GradientBoosting" in name)):
+        if not (
+            name.endswith(("Classifier", "Regressor"))
+            and ("Tree" in name or "Forest" in name or "GradientBoosting" in name)
+        ):
             return updated_node
         self.hit(original_node)
         quote = arg.value.quote  # type: ignore[attr-defined]
@@ -170,19 +185,29 @@ class MaxFeaturesAuto(RuleTransformer):
 
 class BaseEstimatorKw(RuleTransformer):
     callee = Callee.of(
-        "BaggingClassifier", "BaggingRegressor", "AdaBoostClassifier", "AdaBoostRegressor",
-        "CalibratedClassifierCV", "RANSACRegressor", modules=SK,
+        "BaggingClassifier",
+        "BaggingRegressor",
+        "AdaBoostClassifier",
+        "AdaBoostRegressor",
+        "CalibratedClassifierCV",
+        "RANSACRegressor",
+        modules=SK,
     )
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if kwarg(original_node, "base_estimator") is None or not self.callee.matches(original_node, self.ctx):
+        if kwarg(original_node, "base_estimator") is None or not self.callee.matches(
+            original_node, self.ctx
+        ):
             return updated_node
         self.hit(original_node)
-        return updated_node.with_changes(args=[
-            a.with_changes(keyword=cst.Name("estimator"))
-            if a.keyword is not None and a.keyword.value == "base_estimator" else a
-            for a in updated_node.args
-        ])
+        return updated_node.with_changes(
+            args=[
+                a.with_changes(keyword=cst.Name("estimator"))
+                if a.keyword is not None and a.keyword.value == "base_estimator"
+                else a
+                for a in updated_node.args
+            ]
+        )
 
     def leave_SimpleString(
         self, original_node: cst.SimpleString, updated_node: cst.SimpleString
@@ -204,16 +229,22 @@ class OheCategoricalFeatures(RuleTransformer):
         self.hit(original_node)
         encoder = remove_kwargs(updated_node, ["categorical_features", "n_values"])
         if kwarg(original_node, "n_values") is not None:
-            self.hit(original_node, note="`n_values` was dropped: pass `categories=` lists if "
-                     "some values can be missing from the training data.")
+            self.hit(
+                original_node,
+                note="`n_values` was dropped: pass `categories=` lists if "
+                "some values can be missing from the training data.",
+            )
         dense = any(
-            (a := kwarg(original_node, k)) is not None and isinstance(a.value, cst.Name)
-            and a.value.value == "False" for k in ("sparse", "sparse_output")
+            (a := kwarg(original_node, k)) is not None
+            and isinstance(a.value, cst.Name)
+            and a.value.value == "False"
+            for k in ("sparse", "sparse_output")
         )
         transformer = self.imported_name("sklearn.compose", "ColumnTransformer")
         new = expr(
             f"{transformer}([('onehot', __enc__, __cols__)], remainder='passthrough')",
-            enc=encoder, cols=columns.value,
+            enc=encoder,
+            cols=columns.value,
         )
         if not dense:  # the old encoder returned a sparse matrix: keep it so for .toarray()
             new = append_arg(cst.ensure_type(new, cst.Call), make_kwarg("sparse_threshold", "1.0"))
@@ -276,12 +307,19 @@ class LogregDefaultSolver(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if not LOGREG.matches(original_node, self.ctx):
             return updated_node
-        if any(kwarg(original_node, k) for k in ("solver", "max_iter", "penalty", "multi_class", "l1_ratio")):
+        if any(
+            kwarg(original_node, k)
+            for k in ("solver", "max_iter", "penalty", "multi_class", "l1_ratio")
+        ):
             return updated_node
         if any(a.star for a in original_node.args) or positional(original_node):
             return updated_node
-        if isinstance(self.parent(), cst.Arg) and isinstance(self.parent(2), cst.Call) and (
-            call_name(self.parent(2)) == "OneVsRestClassifier"  # type: ignore[arg-type]
+        if (
+            isinstance(self.parent(), cst.Arg)
+            and isinstance(self.parent(2), cst.Call)
+            and (
+                call_name(self.parent(2)) == "OneVsRestClassifier"  # type: ignore[arg-type]
+            )
         ):
             return updated_node
         self.hit(original_node)
@@ -292,10 +330,25 @@ class LogregDefaultSolver(RuleTransformer):
 
 class NormalizeParam(RuleTransformer):
     callee = Callee.of(
-        "LinearRegression", "Ridge", "RidgeCV", "RidgeClassifier", "RidgeClassifierCV", "Lasso",
-        "LassoCV", "ElasticNet", "ElasticNetCV", "Lars", "LarsCV", "LassoLars", "LassoLarsCV",
-        "LassoLarsIC", "OrthogonalMatchingPursuit", "OrthogonalMatchingPursuitCV",
-        "BayesianRidge", "ARDRegression", modules=SK,
+        "LinearRegression",
+        "Ridge",
+        "RidgeCV",
+        "RidgeClassifier",
+        "RidgeClassifierCV",
+        "Lasso",
+        "LassoCV",
+        "ElasticNet",
+        "ElasticNetCV",
+        "Lars",
+        "LarsCV",
+        "LassoLars",
+        "LassoLarsCV",
+        "LassoLarsIC",
+        "OrthogonalMatchingPursuit",
+        "OrthogonalMatchingPursuitCV",
+        "BayesianRidge",
+        "ARDRegression",
+        modules=SK,
     )
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -308,9 +361,12 @@ class NormalizeParam(RuleTransformer):
             # Ordinary least squares gives the same fit and coefficients with or without it.
             self.hit(original_node)
             return call
-        self.hit(original_node, note="The model now sits in a pipeline: read its coefficients "
-                 "from `model[-1].coef_`. StandardScaler divides by the standard deviation, the "
-                 "old option by the l2 norm, so the best alpha may differ.")
+        self.hit(
+            original_node,
+            note="The model now sits in a pipeline: read its coefficients "
+            "from `model[-1].coef_`. StandardScaler divides by the standard deviation, the "
+            "old option by the l2 norm, so the best alpha may differ.",
+        )
         pipe = self.imported_name("sklearn.pipeline", "make_pipeline")
         scaler = self.imported_name("sklearn.preprocessing", "StandardScaler")
         return expr(f"{pipe}({scaler}(), __m__)", m=call)
@@ -356,15 +412,27 @@ class KFoldNFolds(RuleTransformer):
             return updated_node
         count = next((kwarg(original_node, k) for k in _COUNT_KW if kwarg(original_node, k)), None)
         pos = positional(original_node)
-        old_style = count is not None or len(pos) >= 2 or (
-            pos and not isinstance(pos[0].value, cst.Integer)
-            and (isinstance(pos[0].value, cst.Call) and call_name(pos[0].value) == "len"
-                 or name.startswith("Stratified"))
+        old_style = (
+            count is not None
+            or len(pos) >= 2
+            or (
+                pos
+                and not isinstance(pos[0].value, cst.Integer)
+                and (
+                    isinstance(pos[0].value, cst.Call)
+                    and call_name(pos[0].value) == "len"
+                    or name.startswith("Stratified")
+                )
+            )
         )
         if not old_style or not pos:
             return updated_node
         data = pos[0].value
-        args = [a for a in updated_node.args if a is not updated_node.args[original_node.args.index(pos[0])]]
+        args = [
+            a
+            for a in updated_node.args
+            if a is not updated_node.args[original_node.args.index(pos[0])]
+        ]
         new_args = []
         for a in args:
             if a.keyword is not None and a.keyword.value in _COUNT_KW:
@@ -396,12 +464,17 @@ class KFoldNFolds(RuleTransformer):
         kind, data = self.converted[id(call)]
         if kind.startswith("Stratified"):
             np = self.module_name("numpy", "np")
-            split = expr(f"__it__.split({np}.zeros(len(__y__)), __y__)", it=updated_node.iter, y=data)
+            split = expr(
+                f"__it__.split({np}.zeros(len(__y__)), __y__)", it=updated_node.iter, y=data
+            )
         elif isinstance(data, cst.Call) and call_name(data) == "len" and len(data.args) == 1:
             split = expr("__it__.split(__x__)", it=updated_node.iter, x=data.args[0].value)
         else:
-            self.hit(original_node, fixed=False, note="Iterate over `cv.split(X, y)`: the splitter "
-                     "no longer knows the data.")
+            self.hit(
+                original_node,
+                fixed=False,
+                note="Iterate over `cv.split(X, y)`: the splitter no longer knows the data.",
+            )
             return updated_node
         self.hit(original_node)
         return updated_node.with_changes(iter=split)
@@ -413,7 +486,11 @@ class Kmeans(RuleTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         name = self.callee.matches(original_node, self.ctx)
-        if name is None or kwarg(original_node, "n_init") or any(a.star == "**" for a in original_node.args):
+        if (
+            name is None
+            or kwarg(original_node, "n_init")
+            or any(a.star == "**" for a in original_node.args)
+        ):
             return updated_node
         if len(positional(original_node)) > 1:
             return updated_node
@@ -431,8 +508,10 @@ class SvcGamma(RuleTransformer):
             return updated_node
         kernel = kwarg(original_node, "kernel")
         pos = positional(original_node)
-        kernel_value = string_value(kernel.value) if kernel else (
-            string_value(pos[1].value) if len(pos) > 1 else "rbf"
+        kernel_value = (
+            string_value(kernel.value)
+            if kernel
+            else (string_value(pos[1].value) if len(pos) > 1 else "rbf")
         )
         if kernel_value in ("linear", "precomputed"):
             return updated_node
@@ -458,13 +537,19 @@ class FlagOnly(RuleTransformer):
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         parent = self.parent()
-        if original_node.value in self.names and self.kw is None and not isinstance(parent, cst.Arg):
+        if (
+            original_node.value in self.names
+            and self.kw is None
+            and not isinstance(parent, cst.Arg)
+        ):
             self.hit(original_node, fixed=False)
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self.kw is not None and call_name(original_node) in self.names:
             arg = kwarg(original_node, self.kw)
-            if arg is not None and not (isinstance(arg.value, cst.Name) and arg.value.value == "False"):
+            if arg is not None and not (
+                isinstance(arg.value, cst.Name) and arg.value.value == "False"
+            ):
                 self.hit(original_node, fixed=False)
         return updated_node

@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 
 PLACEHOLDER = "pass  # mlemod-magic-{n}"
-_RESTORE = re.compile(r"(?m)^[ \t]*pass  # mlemod-magic-(\d+)[ \t]*$")
+_RESTORE = re.compile(r"(?m)^[ \t]*pass  # mlemod-magic-(\d+)[ \t]*(?=\r?$)")
 # Cell magics whose body is Python; any other (%%bash, %%html, %%writefile...) is not scanned.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "skip"})
-_LINE_MAGIC = re.compile(r"^[ \t]*(?:[%!]|\?)|^[ \t]*[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*[%!]")
+_LINE_MAGIC = re.compile(
+    r"^[ \t]*(?:[%!]|\?)|^[ \t]*[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*[%!]"
+)
 _HELP = re.compile(r"^[ \t]*[\w.\[\]()'\"]+\?\??[ \t]*$")
 _OPEN, _CLOSE = "([{", ")]}"
 
@@ -51,7 +53,7 @@ def mask_magics(source: str) -> Masked | None:
             n = len(originals)
             originals[n] = body
             indent = body[: len(body) - len(body.lstrip())]
-            out.append(indent + PLACEHOLDER.format(n=n) + line[len(body):])
+            out.append(indent + PLACEHOLDER.format(n=n) + line[len(body) :])
         else:
             out.append(line)
     return Masked("".join(out), originals)

@@ -46,19 +46,28 @@ _TF = ("AttributeError",)
 
 RULES: list[Rule] = [
     Rule(
-        id="tf-session", library="tensorflow", changed_in="TF 2.0", kind="crash",
+        id="tf-session",
+        library="tensorflow",
+        changed_in="TF 2.0",
+        kind="crash",
         summary="`tf.Session` is gone: TensorFlow 2 runs eagerly",
         replacement="eager code / `tf.function`; or `tf.compat.v1.Session()` with "
         "`tf.compat.v1.disable_eager_execution()`",
         triggers=(r"Session\(",),
-        transformer=factory(FlagAttributes, names=frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})),
+        transformer=factory(
+            FlagAttributes, names=frozenset({"tensorflow.Session", "tensorflow.InteractiveSession"})
+        ),
         crash=Crash(_TF, r"module 'tensorflow' has no attribute '(?:Interactive)?Session'"),
         hint="No mechanical fix: rewrite the graph as eager code (call the model, read `.numpy()`), "
         "or run it unchanged via `import tensorflow.compat.v1 as tf; tf.disable_v2_behavior()`.",
     ),
     Rule(
-        id="tf-placeholder", library="tensorflow", changed_in="TF 2.0", kind="crash",
-        summary="`tf.placeholder` is gone", replacement="`keras.Input(shape=...)` or function arguments",
+        id="tf-placeholder",
+        library="tensorflow",
+        changed_in="TF 2.0",
+        kind="crash",
+        summary="`tf.placeholder` is gone",
+        replacement="`keras.Input(shape=...)` or function arguments",
         triggers=(r"placeholder\(",),
         transformer=factory(FlagAttributes, names=frozenset({"tensorflow.placeholder"})),
         crash=Crash(_TF, r"module 'tensorflow' has no attribute 'placeholder'"),
@@ -66,17 +75,25 @@ RULES: list[Rule] = [
         "`import tensorflow.compat.v1 as tf; tf.disable_v2_behavior()` to run it as TF 1.",
     ),
     Rule(
-        id="tf-set-random-seed", library="tensorflow", changed_in="TF 2.0", kind="crash",
-        summary="`tf.set_random_seed` was renamed", replacement="`tf.random.set_seed(42)`",
+        id="tf-set-random-seed",
+        library="tensorflow",
+        changed_in="TF 2.0",
+        kind="crash",
+        summary="`tf.set_random_seed` was renamed",
+        replacement="`tf.random.set_seed(42)`",
         triggers=(r"set_random_seed",),
         transformer=moved({"tensorflow.set_random_seed": "tensorflow.random.set_seed"}),
         crash=Crash(_TF, r"module 'tensorflow' has no attribute 'set_random_seed'"),
     ),
     Rule(
-        id="tf-contrib", library="tensorflow", changed_in="TF 2.0", kind="crash",
+        id="tf-contrib",
+        library="tensorflow",
+        changed_in="TF 2.0",
+        kind="crash",
         summary="`tf.contrib` was removed",
         replacement="`tf.keras.initializers.GlorotUniform()`; other parts moved to core or TF Addons",
-        triggers=(r"contrib\.",), transformer=factory(Contrib),
+        triggers=(r"contrib\.",),
+        transformer=factory(Contrib),
         crash=Crash(_TF, r"module 'tensorflow' has no attribute 'contrib'"),
         hint="Most of `tf.contrib` has a core or Keras successor; TF Addons is archived.",
     ),

@@ -50,7 +50,9 @@ class Parsed:
     def _split(self) -> None:
         spans = _statement_spans(self.code, len(self.module.body))
         if spans is None:  # ast and libcst disagree (should not happen): resolve positions once
-            positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(
+                PositionProvider
+            )
             spans = [(positions[s].start.line, positions[s].end.line) for s in self.module.body]
         lines = self.code.splitlines(keepends=True)
         self._texts = ["".join(lines[start - 1 : end]) for start, end in spans]
@@ -127,7 +129,9 @@ def visit(rule: Rule, parsed: Parsed, ctx: RuleContext) -> Visit | None:
     except Exception:  # one faulty rule must not take the scan of a notebook down with it
         logger.warning("rule %s failed on a cell; skipped", rule.id, exc_info=True)
         return None
-    return Visit(transformer.hits, new if transformer.changed else parsed.module, transformer.changed)
+    return Visit(
+        transformer.hits, new if transformer.changed else parsed.module, transformer.changed
+    )
 
 
 def _visit_statements(
