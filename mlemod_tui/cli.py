@@ -103,8 +103,8 @@ def build_tui_parser() -> argparse.ArgumentParser:
         prog="mlemod-tui",
         description=(
             "Run an old machine-learning notebook cell by cell on a real Jupyter kernel and "
-            "bring it back to life. Subcommands: 'run' (headless; see mlemod-tui run --help), 'scan' "
-            "(offline erosion report)."
+            "bring it back to life. Subcommands: 'run' (headless; see mlemod-tui run --help) "
+            "and 'scan' (offline erosion report; see mlemod-tui scan --help)."
         ),
     )
     parser.add_argument("--version", action="version", version=f"mlemod-tui {__version__}")

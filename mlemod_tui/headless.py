@@ -145,15 +145,10 @@ async def _run(
                 on_step=lambda step: _print_step(reporter, step),
             )
         except asyncio.CancelledError:
-            state["result"] = RunResult(
-                [session.runner.runs[i] for i in notebook.code_cell_indices()], interrupted=True
-            )
+            state["result"] = session.overall_result(interrupted=True)
             raise
         # The final picture covers every code cell, not just the last re-run's tail.
-        state["result"] = RunResult(
-            [session.runner.runs[i] for i in notebook.code_cell_indices()],
-            interrupted=outcome.run.interrupted,
-        )
+        state["result"] = session.overall_result(interrupted=outcome.run.interrupted)
         state["loop"] = outcome
         if options.accept == "none":
             return EXIT_OK if outcome.run.succeeded else EXIT_FAILED

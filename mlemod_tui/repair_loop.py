@@ -181,7 +181,8 @@ async def _rerun(session: NotebookSession, kind: str, cell_ids: tuple[str, ...])
 def _describe(kind: str, index: int | None, result: RunResult) -> str:
     failure = result.first_failure
     if kind == "error-repair" and failure is not None and failure.error is not None:
-        return f"cell {failure.index}: {failure.error.ename}: {failure.error.evalue}"[:200]
+        evalue = (failure.error.evalue.strip().splitlines() or [""])[0]
+        return f"cell {failure.index}: {failure.error.ename}: {evalue}"[:200]
     if kind == "runtime-reduction":
         return f"over budget (slowest cell {index})"
     return f"score drift (cell {index})"

@@ -20,7 +20,7 @@ def report_data(session: NotebookSession, loop: LoopResult, saved: Path | None) 
         "output": str(saved) if saved else None,
         "reproducible": loop.reproducible,
         "stopped_because": loop.stopped_because or None,
-        "verdict": loop.run.verdict(),
+        "verdict": session.overall_result(interrupted=loop.run.interrupted).verdict(),
         "steps": [step.to_json() for step in loop.steps],
         "runtime": {
             "today_seconds": round(summary.total_today, 3),

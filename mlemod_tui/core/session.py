@@ -232,5 +232,10 @@ class NotebookSession:
                 today = None  # outputs still stored from the original, not produced today
         return compare_scores(self.reference, today, self.score_options.tolerance)
 
+    def overall_result(self, *, interrupted: bool = False) -> RunResult:
+        """Today's record of every code cell, whichever runs produced it."""
+        runs = [self.runner.runs[i] for i in self.notebook.code_cell_indices()]
+        return RunResult(runs, interrupted=interrupted)
+
     def failing_indices(self) -> list[int]:
         return [index for index, run in sorted(self.runner.runs.items()) if run.failed]
