@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from mlemod_tui.assist.ollama_backend import OllamaBackend
-from mlemod_tui.assist.proposer import ModelProposer
+from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.config import load_settings
 from mlemod_tui.core.execution import RunResult
 from mlemod_tui.core.kernel import choose_kernel
@@ -131,7 +130,7 @@ async def _run(
     state["session"] = session
     ticker = asyncio.create_task(_tick(reporter))
     try:
-        model = await _model_proposer(options, reporter.stream) if options.accept == "all" else None
+        assistant = await _assistant(options, reporter.stream)
         await session.start()
         state["started"] = True
         with contextlib.suppress(MlemodError):
@@ -141,7 +140,7 @@ async def _run(
                 session,
                 accept=options.accept,
                 max_attempts=options.max_attempts,
-                model=model,
+                assistant=assistant,
                 on_step=lambda step: _print_step(reporter, step),
             )
         except asyncio.CancelledError:
@@ -161,21 +160,18 @@ async def _run(
             _write_report(options, session, state)
 
 
-async def _model_proposer(options: RunOptions, stream: TextIO) -> ModelProposer | None:
-    """The model for ``--accept all``, or None (said once) when Ollama cannot serve it."""
+async def _assistant(options: RunOptions, stream: TextIO) -> Assistant:
+    """Rules always; with ``--accept all`` also the model, when Ollama serves it (if not,
+    that is said once and the rules carry on alone)."""
+    if options.accept != "all":
+        return Assistant(None)
     settings = load_settings({"ollama_host": options.ollama_host, "model": options.model})
-    backend = OllamaBackend(
-        settings.ollama_host,
-        settings.model,
-        request_timeout=settings.request_timeout,
-        connect_timeout=settings.connect_timeout,
-    )
-    status = await backend.status()
-    if not (status.reachable and status.model_present):
+    assistant = Assistant.from_settings(settings)
+    status = await assistant.check()
+    if status is not None and not status.ready:
         stream.write(f"{status.message}; repairing with offline rules only\n")
         stream.flush()
-        return None
-    return ModelProposer(backend)
+    return assistant
 
 
 def _print_step(reporter: ProgressReporter, step: LoopStep) -> None:

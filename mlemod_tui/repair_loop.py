@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mlemod_tui.assist.proposal import Proposal
-from mlemod_tui.assist.proposer import ModelProposer, ProposalOutcome, rule_proposals, rule_repair
+from mlemod_tui.assist.assistant import Assistant
+from mlemod_tui.assist.proposer import ProposalOutcome
 from mlemod_tui.core.execution import RunResult
 from mlemod_tui.core.history import build_applied
 from mlemod_tui.core.patch import PatchError
@@ -76,10 +76,11 @@ async def repair_until_reproducible(
     *,
     accept: AcceptPolicy,
     max_attempts: int,
-    model: ModelProposer | None = None,
+    assistant: Assistant | None = None,
     on_step: StepListener | None = None,
 ) -> LoopResult:
     """Run the notebook, then repair and re-run until reproducible or out of attempts."""
+    assistant = assistant or Assistant(None)
     result = await session.run_all()
     steps: list[LoopStep] = []
     rejection: str | None = None
@@ -96,12 +97,13 @@ async def repair_until_reproducible(
         attempt += 1
         step = LoopStep(attempt, _describe(kind, index, result), kind, index)
         steps.append(step)
-        outcome = await _propose(session, kind, index, accept, model, rejection)
+        outcome = await _propose(session, kind, index, accept, assistant, rejection)
         if outcome.proposal is None:
             step.note = outcome.reason or "no proposal"
             if on_step:
                 on_step(step)
-            if outcome.unfixable is not None or model is None or accept != "all" or not outcome.answer:
+            asked_model = bool(outcome.answer)
+            if outcome.unfixable is not None or not asked_model:
                 return LoopResult(False, result, steps, step.note)
             rejection = outcome.reason  # ask again, telling the model why
             continue
@@ -137,34 +139,23 @@ async def _propose(
     kind: str,
     index: int | None,
     accept: AcceptPolicy,
-    model: ModelProposer | None,
+    assistant: Assistant,
     rejection: str | None,
 ) -> ProposalOutcome:
-    hints: tuple[str, ...] = ()
-    if kind == "error-repair":
-        if index is None:
-            return ProposalOutcome(None, reason="the run was interrupted")
-        outcome = rule_repair(session, index)
-        if outcome.proposal is not None or outcome.unfixable is not None:
-            return outcome
-        hints = outcome.hints
-    else:
-        proposals = rule_proposals(session, kind)  # type: ignore[arg-type]
-        fresh = [p for p in proposals if not _already_applied(session, p)]
-        if fresh:
-            return ProposalOutcome(fresh[0])
-    if accept != "all" or model is None or index is None:
-        return ProposalOutcome(None, reason=f"no offline rule for this {kind}")
+    """Rules first; the model only with ``--accept all`` and a server that has the model."""
+    if index is None:
+        return ProposalOutcome(None, reason="the run was interrupted")
+    outcome = assistant.offline(session, kind, index)  # type: ignore[arg-type]
+    if outcome.proposal is not None or outcome.unfixable is not None:
+        return outcome
+    if accept != "all" or not assistant.model_ready:
+        return outcome
     try:
-        return await model.propose(
-            session, kind, index, hints=hints, previous_rejection=rejection  # type: ignore[arg-type]
+        return await assistant.ask_model(
+            session, kind, index, hints=outcome.hints, previous_rejection=rejection  # type: ignore[arg-type]
         )
     except MlemodError as exc:
         return ProposalOutcome(None, reason=str(exc))
-
-
-def _already_applied(session: NotebookSession, proposal: Proposal) -> bool:
-    return any(change.source == proposal.source for change in session.history.applied)
 
 
 async def _rerun(session: NotebookSession, kind: str, cell_ids: tuple[str, ...]) -> RunResult:
