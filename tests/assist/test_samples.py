@@ -1,5 +1,7 @@
 """The rules against the repository's sample notebooks (see sample_notebooks/README.md).
 
+Cell indices count every cell, the "Workshop: what to try" cell at 0 included.
+
 The scan must predict each documented crash at its cell (and the hidden second erosions),
 nothing on the clean notebook; and every eroded notebook, fixed by the rules alone, must run
 to the end on a real kernel and print the published metric again.
@@ -20,39 +22,39 @@ from mlemod_tui.core.notebook import load_notebook, source_text
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_notebooks"
 
 PREDICTED = {
-    "activity_sensors_eda.ipynb": {3: ["sns-positional-data"]},
+    "activity_sensors_eda.ipynb": {4: ["sns-positional-data"]},
     "breast_cancer_random_forest.ipynb": {
-        1: ["sklearn-cross-validation"],
-        4: ["sklearn-rf-n-estimators-default"],
+        2: ["sklearn-cross-validation"],
+        5: ["sklearn-rf-n-estimators-default"],
     },
     "clean_iris.ipynb": {},
-    "diabetes_ridge_regression.ipynb": {1: ["mpl-style-seaborn"], 6: ["sklearn-mse-squared"]},
-    "digits_knn.ipynb": {4: ["numpy-np-float", "numpy-np-int"]},
-    "house_prices_linear.ipynb": {3: ["pandas-ix", "pandas-as-matrix"]},
-    "wine_model_comparison.ipynb": {6: ["pandas-append"]},
+    "diabetes_ridge_regression.ipynb": {2: ["mpl-style-seaborn"], 7: ["sklearn-mse-squared"]},
+    "digits_knn.ipynb": {5: ["numpy-np-float", "numpy-np-int"]},
+    "house_prices_linear.ipynb": {4: ["pandas-ix", "pandas-as-matrix"]},
+    "wine_model_comparison.ipynb": {7: ["pandas-append"]},
 }
 # The documented crash of each eroded notebook: (cell, exception, message).
 CRASHES = {
     "activity_sensors_eda.ipynb": (
-        3,
+        4,
         "TypeError",
         "countplot() got multiple values for argument 'data'",
     ),
     "breast_cancer_random_forest.ipynb": (
-        1,
+        2,
         "ModuleNotFoundError",
         "No module named 'sklearn.cross_validation'",
     ),
     "diabetes_ridge_regression.ipynb": (
-        1,
+        2,
         "OSError",
         "'seaborn-whitegrid' is not a valid package style, "
         "path of style file, URL of style file, or library style name",
     ),
-    "digits_knn.ipynb": (4, "AttributeError", "module 'numpy' has no attribute 'float'."),
-    "house_prices_linear.ipynb": (3, "AttributeError", "'DataFrame' object has no attribute 'ix'"),
+    "digits_knn.ipynb": (5, "AttributeError", "module 'numpy' has no attribute 'float'."),
+    "house_prices_linear.ipynb": (4, "AttributeError", "'DataFrame' object has no attribute 'ix'"),
     "wine_model_comparison.ipynb": (
-        6,
+        7,
         "AttributeError",
         "'DataFrame' object has no attribute 'append'",
     ),

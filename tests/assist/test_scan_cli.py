@@ -26,8 +26,8 @@ def test_an_eroded_notebook_reports_cells_rules_lines_and_the_fix(
     out = capsys.readouterr().out
     table = [line.split() for line in out.splitlines() if "pandas-" in line and "Modern" in line]
     assert [row[:4] for row in table] == [
-        ["3", "2,3", "pandas-ix", "crash"],
-        ["3", "2,3", "pandas-as-matrix", "crash"],
+        ["4", "2,3", "pandas-ix", "crash"],
+        ["4", "2,3", "pandas-as-matrix", "crash"],
     ]
     assert "--- a/cell/" in out and "+X = df.loc[:, feature_cols].to_numpy()" in out
 
@@ -40,7 +40,7 @@ def test_json_output_lists_every_notebook(capsys: pytest.CaptureFixture[str]) ->
     clean, digits = data["notebooks"]
     assert clean["cells"] == [] and clean["findings"] == 0
     [cell] = digits["cells"]
-    assert cell["index"] == 4 and [f["rule"] for f in cell["findings"]] == [
+    assert cell["index"] == 5 and [f["rule"] for f in cell["findings"]] == [
         "numpy-np-float",
         "numpy-np-int",
     ]

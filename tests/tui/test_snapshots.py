@@ -71,11 +71,11 @@ def test_mid_run(snap_compare, tmp_path: Path) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
         await _settle(pilot)
-        _finish(app, 1, "ok", 2.5, [])
+        _finish(app, 2, "ok", 2.5, [])
         await pilot.pause()
-        app.screen.post_message(CellRunStarted(2))
+        app.screen.post_message(CellRunStarted(3))
         for line in ("loading houses.csv", "rows: 500"):
-            app.screen.post_message(CellOutputReceived(2, StreamText("stdout", line + "\n")))
+            app.screen.post_message(CellOutputReceived(3, StreamText("stdout", line + "\n")))
         await pilot.pause()
         await pilot.press("down")
         await pilot.pause(0.2)  # the output view repaints on its refresh timer
@@ -88,16 +88,16 @@ def test_crashed_cell(snap_compare, tmp_path: Path) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
         await _settle(pilot)
-        _finish(app, 1, "ok", 2.5, [])
-        _finish(app, 2, "ok", 0.04, [])
+        _finish(app, 2, "ok", 2.5, [])
+        _finish(app, 3, "ok", 0.04, [])
         error = new_output(
             "error",
             ename="AttributeError",
             evalue="'DataFrame' object has no attribute 'ix'",
             traceback=TRACEBACK,
         )
-        _finish(app, 3, "error", 0.31, [error])
-        for index in (4, 5, 6):
+        _finish(app, 4, "error", 0.31, [error])
+        for index in (5, 6, 7):
             _finish(app, index, "skipped", None, [])  # type: ignore[arg-type]
         await pilot.pause()
         await pilot.press("n")  # next failing cell
@@ -125,7 +125,7 @@ def test_review_screen_with_a_rule_proposal(snap_compare, tmp_path: Path) -> Non
             evalue="'DataFrame' object has no attribute 'ix'",
             traceback=TRACEBACK,
         )
-        _finish(app, 3, "error", 0.31, [error])
+        _finish(app, 4, "error", 0.31, [error])
         await pilot.pause()
         await pilot.press("n")
         await pilot.press("e")  # the rules answer at once: no model needed
