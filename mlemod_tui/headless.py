@@ -72,7 +72,7 @@ def run_command(
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
     notebook = load_notebook(options.notebook)  # MlemodError -> exit 2 in cli
-    output = resolve_output(notebook, options.output)
+    resolve_output(notebook, options.output)  # refuse the original before a kernel starts
     human = stderr if options.json else stdout
     reporter = ProgressReporter(notebook, human, quiet=options.quiet)
     state: dict[str, Any] = {}

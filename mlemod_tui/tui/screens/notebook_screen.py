@@ -19,10 +19,8 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from mlemod_tui.assist.assistant import Assistant
-from mlemod_tui.assist.proposal import ProposalKind
 from mlemod_tui.core.environment import query_local_gpus
-from mlemod_tui.core.execution import RunEvent, RunResult
-from mlemod_tui.core.history import AppliedPatch, build_applied
+from mlemod_tui.core.execution import RunEvent
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.tui.messages import (
@@ -35,8 +33,7 @@ from mlemod_tui.tui.messages import (
 )
 from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.help_screen import HelpScreen
-from mlemod_tui.tui.screens.pull_screen import PullScreen
-from mlemod_tui.tui.screens.review_screen import ReviewAnswer, ReviewScreen
+from mlemod_tui.tui.screens.proposal_actions import ProposalActions
 from mlemod_tui.tui.widgets.cell_list import CellList
 from mlemod_tui.tui.widgets.cell_view import CellView
 from mlemod_tui.tui.widgets.kernel_bar import KernelBar
@@ -68,7 +65,7 @@ NOTEBOOK_BINDINGS = [
 ]
 
 
-class NotebookScreen(Screen[None]):
+class NotebookScreen(ProposalActions, Screen[None]):
     BINDINGS = NOTEBOOK_BINDINGS
 
     def __init__(
@@ -172,16 +169,6 @@ class NotebookScreen(Screen[None]):
         self._refresh_panels()
         self._offer_proposal(message.result)
 
-    def _offer_proposal(self, result: RunResult) -> None:
-        """Say which proposal fits what just happened (the key asks for it)."""
-        failure = result.first_failure
-        if failure is not None and failure.status in ("error", "timeout"):
-            self.notify(f"Cell {failure.index} failed: press e for a repair proposal.", timeout=8)
-        elif self.session.runtime_summary().over_budget:
-            self.notify("The run is over its budget: press b for a runtime reduction.", timeout=8)
-        elif self.session.score_comparison().verdict == "drifted":
-            self.notify("The score drifted beyond tolerance: press c for a calibration.", timeout=8)
-
     def on_cell_list_cell_selected(self, message: CellList.CellSelected) -> None:
         self._show_cell(message.index)
 
@@ -214,156 +201,6 @@ class NotebookScreen(Screen[None]):
             ConfirmScreen(
                 "Restart the kernel? Its variables are lost; cells, outputs and edits are kept.",
                 [("restart", "Restart"), ("cancel", "Cancel")],
-            ),
-            answered,
-        )
-
-    def action_propose_repair(self) -> None:
-        index = self._selected()
-        run = self.session.runner.runs.get(index)
-        if run is None or run.error is None:
-            failures = self.session.failing_indices()
-            if not failures:
-                self.notify("No failed cell to repair.", timeout=4)
-                return
-            index = failures[0]
-        self._review("error-repair", index)
-
-    def action_propose_runtime(self) -> None:
-        today = self.session.today_seconds()
-        if not today:
-            self.notify("Run cells first: runtime proposals need today's timings.", timeout=4)
-            return
-        self._review("runtime-reduction", max(today, key=today.__getitem__))
-
-    def action_propose_score(self) -> None:
-        reference = self.session.reference
-        if reference is None or reference.cell_index < 0:
-            self.notify("No stored score to calibrate toward (--metric / --target).", timeout=5)
-            return
-        self._review("score-calibration", reference.cell_index)
-
-    def _review(self, kind: ProposalKind, index: int) -> None:
-        if self._run_in_progress:
-            self.notify("A run is in progress: wait or interrupt it (i) first.", timeout=4)
-            return
-
-        def reviewed(answer: ReviewAnswer | None) -> None:
-            if answer is not None:
-                self._apply(answer)
-
-        self.app.push_screen(ReviewScreen(self.session, self.assistant, kind, index), reviewed)
-
-    def _apply(self, answer: ReviewAnswer) -> None:
-        proposal = answer.proposal
-        try:
-            change = build_applied(
-                self.session.notebook,
-                proposal.patch,
-                kind=proposal.kind,
-                source=proposal.source,
-                rationale=proposal.rationale,
-                accepted=answer.accepted,
-                edited=answer.edited,
-            )
-            self.session.apply(change)
-        except MlemodError as exc:
-            self.notify(str(exc), title="Not applied", severity="error", timeout=10)
-            return
-        first = self._after_patch(change)
-        self.notify(f"Applied {change.source} to cell {first}; re-running it.", timeout=4)
-        if self.session.kernel.state == "idle":
-            self._start_run(self._rerun_then_offer, first)
-
-    async def _rerun_then_offer(self, index: int) -> RunResult:
-        result = await self.session.run_cell(index)
-        later = [i for i in self.session.notebook.code_cell_indices() if i > index]
-        if result.succeeded and later:
-            self.call_later(self._offer_continue, index)
-        return result
-
-    def _offer_continue(self, index: int) -> None:
-        def answered(answer: str | None) -> None:
-            if answer == "continue":
-                self._start_run(self.session.run_from, index + 1)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Cell {index} runs now. Continue with the cells after it?",
-                [("continue", "Continue"), ("cancel", "Not now")],
-            ),
-            answered,
-        )
-
-    def action_undo(self) -> None:
-        change = self.session.undo()
-        if change is None:
-            self.notify("Nothing to undo.", timeout=3)
-            return
-        first = self._after_patch(change)
-        self.notify(f"Undid {change.source} on cell {first}: its previous source is back.", timeout=4)
-
-    def action_redo(self) -> None:
-        change = self.session.redo()
-        if change is None:
-            self.notify("Nothing to redo.", timeout=3)
-            return
-        first = self._after_patch(change)
-        self.notify(f"Redid {change.source} on cell {first}.", timeout=4)
-
-    def _after_patch(self, change: AppliedPatch) -> int:
-        """Refresh what a patch, undo or redo touched; returns its first cell index."""
-        indices = sorted(self.session.notebook.index_of(cell_id) for cell_id in change.cell_ids)
-        cells = self.query_one(CellList)
-        for index in indices:
-            cells.refresh_source(index, patched=self.session.notebook.cells[index].id in self.session.patched_cells)
-        cells.select(indices[0])
-        self._show_cell(indices[0])
-        return indices[0]
-
-    def _offer_resume(self) -> None:
-        pending = self.session.journal.pending_changes()
-
-        def answered(answer: str | None) -> None:
-            if answer == "resume":
-                result = self.session.resume_journal()
-                for change in self.session.history.applied:
-                    self._after_patch(change)
-                note = f"; {len(result.skipped)} skipped: {result.skipped[0]}" if result.skipped else ""
-                self.notify(f"Resumed {result.replayed} patch(es) from the journal{note}.", timeout=8)
-            elif answer == "fresh":
-                archived = self.session.journal.archive()
-                self.notify(f"Started fresh; the old journal is kept as {archived}.", timeout=6)
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"This notebook has a journal of {pending} applied patch(es) from an earlier "
-                "session. Resume them?",
-                [("resume", "Resume"), ("fresh", "Start fresh"), ("cancel", "Decide later")],
-            ),
-            answered,
-        )
-
-    @work(group="model", exit_on_error=False)
-    async def check_model(self) -> None:
-        """Is Ollama there, with the model? Said once; running never waits for it."""
-        status = await self.assistant.check()
-        if status is None:
-            return
-        if not status.reachable:
-            self.notify(f"{status.message}. Proposals come from the offline rules.", timeout=8)
-        elif not status.model_present:
-            self._offer_pull(status.message)
-
-    def _offer_pull(self, message: str) -> None:
-        def answered(answer: str | None) -> None:
-            if answer == "pull":
-                self.app.push_screen(PullScreen(self.assistant))
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"{message}. Pull it now? Until then proposals come from the offline rules.",
-                [("pull", "Pull"), ("cancel", "Not now")],
             ),
             answered,
         )
@@ -453,34 +290,6 @@ class NotebookScreen(Screen[None]):
         report = self.session.order_report
         if report.problems:
             self.app.call_from_thread(self._show_order_problems)
-
-    def _show_order_problems(self) -> None:
-        """An out-of-order notebook: mark the cells and offer the stored execution order."""
-        self._order_known = True
-        report = self.session.order_report
-        self.query_one(CellList).mark_predicted(report.cells_with_problems())
-        self._show_cell(self._selected())
-        if not report.out_of_order:
-            return
-
-        def answered(answer: str | None) -> None:
-            if answer == "stored":
-                self.session.order = "stored"
-                self.notify("Run all now follows the stored execution order (O switches back).")
-
-        first = report.problems[0].message
-        self.app.push_screen(
-            ConfirmScreen(
-                f"This notebook was run out of order ({first}; {len(report.problems)} problem(s)). "
-                "Run all in the stored execution order?",
-                [("stored", "Stored order"), ("cancel", "Top-down")],
-            ),
-            answered,
-        )
-
-    def action_toggle_order(self) -> None:
-        self.session.order = "top-down" if self.session.order == "stored" else "stored"
-        self.notify(f"Run all follows the {self.session.order} order.", timeout=4)
 
     def _show_predictions(self, indices: set[int]) -> None:
         self.query_one(CellList).mark_predicted(indices)
