@@ -17,9 +17,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_output
 
 from mlemod_tui.core.execution import (
-    CellFinished,
     CellOutput,
-    CellStarted,
     KernelDied,
     NotebookRunner,
     RunEvent,
