@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from mlemod_tui.assist.code_analysis import defining_cells, names_used
 from mlemod_tui.assist.context import (
     REPAIR,
     RUNTIME,
@@ -20,12 +21,10 @@ from mlemod_tui.assist.context import (
     build_repair_context,
     build_runtime_context,
     build_score_context,
-    clean_traceback,
-    defining_cells,
     estimate_tokens,
-    names_used,
     numbered,
 )
+from mlemod_tui.assist.tracebacks import clean_traceback
 from mlemod_tui.core.execution import CellError, NotebookRunner
 from mlemod_tui.core.kernel import ErrorRaised, KernelSession
 from mlemod_tui.core.notebook import Notebook, load_notebook
