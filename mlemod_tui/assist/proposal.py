@@ -14,7 +14,6 @@ from mlemod_tui.assist.rules import Finding, apply_rules, match_crash, scan_sour
 from mlemod_tui.core.patch import Patch, diff_sources
 
 ProposalKind = Literal["error-repair", "runtime-reduction", "score-calibration"]
-PROPOSAL_KINDS: tuple[ProposalKind, ...] = ("error-repair", "runtime-reduction", "score-calibration")
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,6 @@ class Proposal:
     patch: Patch
     rationale: str
     source: str
-
-    @property
-    def from_rules(self) -> bool:
-        return self.source.startswith("rule:")
 
 
 def _kind_of(finding: Finding) -> ProposalKind:
