@@ -23,7 +23,6 @@ from mlemod_tui.core.kernel import (
 )
 from mlemod_tui.core.notebook import Notebook, source_text
 from mlemod_tui.core.outputs import OutputCollector
-from mlemod_tui.errors import KernelDiedError
 
 CellStatus = Literal["pending", "running", "ok", "error", "timeout", "died", "skipped", "interrupted"]
 FAILED_STATUSES = frozenset({"error", "timeout", "died", "interrupted"})
@@ -207,8 +206,7 @@ class NotebookRunner:
     async def run_cells(self, indices: Iterable[int]) -> RunResult:
         """Run ``indices`` (code cells) in order; after a failure the rest are skipped."""
         order = [i for i in indices if i in self.runs]
-        if self.kernel.state in ("dead", "shut down", "not started"):
-            raise KernelDiedError(f"the kernel is {self.kernel.state}; restart it to run cells")
+        self.kernel.ensure_usable()  # before any cell is marked skipped
         self._interrupt_requested = False
         result = RunResult([self.runs[i] for i in order])
         stopped = False

@@ -509,9 +509,13 @@ class KernelSession:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _require_client(self) -> Any:
+    def ensure_usable(self) -> None:
+        """Raise KernelDiedError (with the way on) unless cells can run on this kernel now."""
         if self._kc is None or self.state in ("dead", "shut down", "not started"):
             raise KernelDiedError(f"the kernel is {self.state}; restart it to run cells")
+
+    def _require_client(self) -> Any:
+        self.ensure_usable()
         return self._kc
 
     async def _km_alive(self) -> bool:
