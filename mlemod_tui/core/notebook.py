@@ -183,7 +183,7 @@ def write_atomic(path: Path, text: str) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        mode = path.stat().st_mode & 0o777 if path.exists() else None
+        mode = path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode()
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise NotebookError(f"{path}: cannot write ({exc.strerror})") from None
@@ -192,8 +192,7 @@ def write_atomic(path: Path, text: str) -> Path:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp_name, mode)
+        os.chmod(tmp_name, mode)  # mkstemp creates 0600; keep the original's or the default
         os.replace(tmp_name, path)
     except OSError as exc:
         _remove_quietly(tmp_name)
@@ -203,6 +202,25 @@ def write_atomic(path: Path, text: str) -> Path:
         raise
     _fsync_folder(folder)
     return path
+
+
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0666 less the process umask."""
+    umask = _current_umask()
+    return 0o666 & ~umask
+
+
+def _current_umask() -> int:
+    """Read the umask without changing it where Linux allows (/proc), else set and restore."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def _remove_quietly(name: str) -> None:

@@ -291,6 +291,30 @@ def test_save_preserves_mode_of_existing_file(tmp_path: Path, make_notebook) -> 
     assert load_notebook(out).node == nb.node
 
 
+def test_save_keeps_0644_of_the_original_when_overwriting(tmp_path: Path, make_notebook) -> None:
+    source = make_notebook(tmp_path, ["1"])
+    os.chmod(source, 0o644)
+    nb = load_notebook(source)
+
+    nb.save(source)
+
+    assert stat.S_IMODE(source.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_save_of_a_new_file_uses_the_umask_default(
+    tmp_path: Path, make_notebook, umask: int
+) -> None:
+    nb = load_notebook(make_notebook(tmp_path, ["1"]))
+    old = os.umask(umask)
+    try:
+        out = nb.save(tmp_path / "new.ipynb")
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
 def test_save_creates_missing_folders(tmp_path: Path, make_notebook) -> None:
     nb = load_notebook(make_notebook(tmp_path, ["1"]))
     out = nb.save(tmp_path / "a" / "b" / "out.ipynb")
