@@ -47,6 +47,9 @@ from build_samples import figure, md, result, stdout  # noqa: E402
 WORKSHOP_TAG = "workshop"
 CHURN_CSV = "data/customer_churn.csv"
 BUDGET = "3s"
+# The budget the checked run uses: the whole notebook takes 2.5-3 s on 2 cores, so 3 s is a
+# real squeeze for a person but a coin toss for a test on a faster machine; 1 s is over on any.
+CHECKED_BUDGET = "1s"
 MODEL_REPLY = "needs_the_model_wine_features.reply.md"
 
 
@@ -699,7 +702,7 @@ def outcomes():
             "scan": {"exit": 0, "findings": {}, "order": []},
             "runtime_rule": {"cell": 4, "source": "rule:sklearn-n-jobs"},
             "runs": [{
-                "flags": ["--budget", BUDGET],
+                "flags": ["--budget", CHECKED_BUDGET],
                 "exit": 0,
                 "reproducible": False,
                 "over_budget": True,
