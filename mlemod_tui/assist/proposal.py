@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from mlemod_tui.assist.rules import Finding, apply_rules, match_crash, scan_source
+from mlemod_tui.assist.rules import RULES_BY_ID, Finding, apply_rules, match_crash, scan_source
+from mlemod_tui.assist.rules.engine import make_context
 from mlemod_tui.core.patch import Patch, diff_sources
 
 ProposalKind = Literal["error-repair", "runtime-reduction", "score-calibration"]
@@ -64,20 +65,83 @@ def rule_proposal(
 
 
 def repair_proposal_from_rules(
-    cell_id: str, source: str, ename: str, evalue: str, *, preamble: str = ""
+    cell_id: str,
+    source: str,
+    ename: str,
+    evalue: str,
+    *,
+    preamble: str = "",
+    notebook: Mapping[str, str] | None = None,
+    line: int | None = None,
 ) -> tuple[Proposal | None, list[str]]:
     """Rules that match this crash, as a proposal, plus hints for a model's prompt.
 
-    Hints carry the explanations of matching rules that have no automatic fix (a removed
-    dataset, a graph-mode API) or whose code is in another cell.
+    ``line`` is the cell's line the traceback points at. The crash names the erosion; its
+    site may be elsewhere in ``notebook`` (every code cell,
+    by id, in order): the keyword in a dict built two cells up, the uses of a name whose import
+    the fix renames. So the rules the crash named are applied to every other cell too, and the
+    proposal patches every cell they change. Hints carry the explanations of matching rules
+    that have no automatic fix (a removed dataset, a graph-mode API).
     """
-    findings = match_crash(source, ename, evalue, preamble=preamble)
+    findings = match_crash(source, ename, evalue, preamble=preamble, line=line)
     static = [f for f in scan_source(source, preamble=preamble) if f.new_source is not None]
     seen = {f.rule_id for f in findings}
     findings += [f for f in static if f.rule_id not in seen and _kind_of(f) == "error-repair"]
     proposal = rule_proposal(cell_id, source, findings, "error-repair", preamble=preamble)
-    hints = [f.hint or f.explanation for f in findings if f.new_source is None]
+    named = [f.rule_id for f in findings if _kind_of(f) == "error-repair"]
+    elsewhere = _same_fix_elsewhere(named, cell_id, notebook or {}, preamble)
+    if elsewhere:
+        proposal = _with_cells(proposal, elsewhere, findings)
+    used = set(proposal.source.removeprefix("rule:").split(",")) if proposal else set()
+    hints = [f.hint or f.explanation for f in findings if f.new_source is None and f.rule_id not in used]
     return proposal, hints
+
+
+def _same_fix_elsewhere(
+    rule_ids: list[str], crashed: str, notebook: Mapping[str, str], preamble: str
+) -> dict[str, tuple[str, str, list[str]]]:
+    """Cell id -> (old, new, rule ids) for the other cells the named rules change."""
+    fixable = [rid for rid in dict.fromkeys(rule_ids) if RULES_BY_ID[rid].fixable]
+    if not fixable:
+        return {}
+    changed: dict[str, tuple[str, str, list[str]]] = {}
+    whole = "\n".join(notebook.values())
+    for other_id, other in notebook.items():
+        if other_id == crashed:
+            continue
+        context = make_context(other, preamble=preamble, notebook_text=whole)
+        new, applied = apply_rules(other, fixable, context=context)
+        if applied and new != other:
+            changed[other_id] = (other, new, applied)
+    return changed
+
+
+def _with_cells(
+    proposal: Proposal | None,
+    elsewhere: Mapping[str, tuple[str, str, list[str]]],
+    findings: list[Finding],
+) -> Proposal:
+    """``proposal`` (or none) extended by the same rules' changes to other cells."""
+    diffs = list(proposal.patch.cells) if proposal is not None else []
+    diffs += [diff_sources(cid, old, new) for cid, (old, new, _) in elsewhere.items()]
+    ids = list(proposal.source.removeprefix("rule:").split(",")) if proposal else []
+    ids += [rid for _, _, applied in elsewhere.values() for rid in applied]
+    ids = list(dict.fromkeys(ids))
+    by_id = {f.rule_id: f for f in findings}
+    rationale = "\n".join(
+        f"{rid}: {by_id[rid].explanation if rid in by_id else RULES_BY_ID[rid].explanation}"
+        for rid in ids
+    )
+    others = len(elsewhere)
+    rationale += f"\n(the same fix in {others} other cell{'s' if others != 1 else ''})"
+    first = proposal.cell_id if proposal is not None else next(iter(elsewhere))
+    return Proposal(
+        "error-repair",
+        first,
+        Patch(tuple(diffs)),
+        rationale,
+        "rule:" + ",".join(ids),
+    )
 
 
 def proposals_for_kind(

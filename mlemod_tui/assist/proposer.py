@@ -26,6 +26,7 @@ from mlemod_tui.assist.proposal import (
     repair_proposal_from_rules,
 )
 from mlemod_tui.assist.replies import parse_reply
+from mlemod_tui.assist.tracebacks import failing_line
 from mlemod_tui.assist.rules import Unfixable, classify_error
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.session import NotebookSession
@@ -45,11 +46,6 @@ class ProposalOutcome:
     prompt_tokens: int = 0
 
 
-def _code_sources(session: NotebookSession) -> list[str]:
-    notebook = session.notebook
-    return [source_text(notebook.cells[i]) for i in notebook.code_cell_indices()]
-
-
 def rule_repair(session: NotebookSession, index: int) -> ProposalOutcome:
     """Offline answer for the crashed cell ``index``: a rule fix, an unfixable verdict, or
     hints for the model."""
@@ -60,13 +56,17 @@ def rule_repair(session: NotebookSession, index: int) -> ProposalOutcome:
     unfixable = classify_error(error.ename, error.evalue, error.traceback)
     if unfixable is not None:
         return ProposalOutcome(None, reason=unfixable.message, unfixable=unfixable)
-    cell = session.notebook.cells[index]
+    notebook = session.notebook
+    cell = notebook.cells[index]
+    cells = {notebook.cells[i].id: source_text(notebook.cells[i]) for i in notebook.code_cell_indices()}
     proposal, hints = repair_proposal_from_rules(
         cell.id,
         source_text(cell),
         error.ename,
         error.evalue,
-        preamble=import_preamble(_code_sources(session)),
+        preamble=import_preamble(list(cells.values())),
+        notebook=cells,
+        line=failing_line(error.traceback),
     )
     reason = None if proposal else "no offline rule matches this error"
     return ProposalOutcome(proposal, reason=reason, hints=tuple(hints))

@@ -160,3 +160,18 @@ def final_exception_line(error: CellError) -> str:
     """``ename: evalue`` (first 1,200 characters): the one line a context never drops."""
     text = f"{error.ename}: {error.evalue}" if error.evalue else error.ename
     return _cut(strip_ansi(text).strip(), MAX_EXCEPTION_CHARS)
+
+
+_CELL_LINE = re.compile(r"^(?:Cell In\s*\[\d*\]|Input In\s*\[\d*\]),\s*line\s+(\d+)")
+
+
+def failing_line(traceback: list[str]) -> int | None:
+    """The line (1-based) of the failing cell where the error came from: the first user frame
+    of an IPython traceback (``Cell In[5], line 3``), which is the top-level statement of the
+    cell that ran; later frames may sit in functions defined in other cells."""
+    for raw in traceback:
+        for line in strip_ansi(raw).splitlines():
+            match = _CELL_LINE.match(line.strip())
+            if match:
+                return int(match.group(1))
+    return None

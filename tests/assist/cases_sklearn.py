@@ -334,6 +334,70 @@ SKLEARN = [
         ENS,
         check="rf.n_jobs == -1",
     ),
+    Case(
+        "sklearn-kfold-n-folds",
+        "loo = LeaveOneOut(5)\nsizes = [len(te) for tr, te in loo]",
+        "loo = LeaveOneOut()\nsizes = [len(te) for tr, te in loo.split(np.arange(5))]",
+        S + "from sklearn.model_selection import LeaveOneOut\n",
+        error=("TypeError", "LeaveOneOut() takes no arguments"),
+        check="sizes == [1, 1, 1, 1, 1]",
+        name="leave-one-out",
+    ),
+    Case(
+        "sklearn-kfold-n-folds",
+        "kf = KFold(len(y), 5)\nsizes = [len(te) for tr, te in kf]",
+        "kf = KFold(n_splits=5)\nsizes = [len(te) for tr, te in kf.split(y)]",
+        S + "from sklearn.model_selection import KFold\n",
+        error=("TypeError", "takes from 1 to 2 positional arguments but 3 were given"),
+        check="sizes == [30] * 5",
+        name="positional",
+    ),
+    Case(
+        "sklearn-kfold-n-folds",
+        "n = len(y)\nkf = KFold(n, n_folds=5)\nsizes = [len(te) for tr, te in kf]",
+        "n = len(y)\nkf = KFold(n_splits=5)\nsizes = [len(te) for tr, te in kf.split(np.arange(n))]",
+        S + "from sklearn.model_selection import KFold\n",
+        error=("TypeError", "unexpected keyword argument 'n_folds'"),
+        check="sizes == [30] * 5",
+        name="size-only",
+    ),
+    Case(
+        "sklearn-gmm",
+        "from sklearn.mixture import GMM\ng = GMM(n_components=2, n_iter=50, random_state=0)\n"
+        "g.fit(X)\nc = g.covars_",
+        "from sklearn.mixture import GaussianMixture\n"
+        "g = GaussianMixture(n_components=2, max_iter=50, random_state=0, covariance_type='diag')\n"
+        "g.fit(X)\nc = g.covariances_",
+        S,
+        error=("ImportError", "cannot import name 'GMM' from 'sklearn.mixture'"),
+        check="c.shape == (2, 4)",
+    ),
+    Case(
+        "sklearn-gmm",
+        "g = mixture.GMM(2, random_state=0).fit(X)",
+        "g = mixture.GaussianMixture(2, random_state=0, covariance_type='diag').fit(X)",
+        S + "from sklearn import mixture\n",
+        error=("AttributeError", "has no attribute 'GMM'"),
+        check="g.covariances_.shape == (2, 4)",
+        name="module",
+    ),
+    Case(
+        "sklearn-expected-2d",
+        "m = LinearRegression().fit(X[:, :1], y)\np = m.predict(5.0)",
+        "m = LinearRegression().fit(X[:, :1], y)\np = m.predict([[5.0]])",
+        LIN,
+        error=("ValueError", "Expected 2D array, got scalar array instead"),
+        check="p.shape == (1,)",
+    ),
+    Case(
+        "sklearn-expected-2d",
+        "m = LinearRegression().fit(X, y)\np = m.predict([5.1, 3.5, 1.4, 0.2])",
+        "m = LinearRegression().fit(X, y)\np = m.predict([[5.1, 3.5, 1.4, 0.2]])",
+        LIN,
+        error=("ValueError", "Expected 2D array, got 1D array instead"),
+        check="p.shape == (1,)",
+        name="one-sample",
+    ),
 ]
 
 SP = "import numpy as np\n"

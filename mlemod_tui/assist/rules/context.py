@@ -60,6 +60,13 @@ class CrashInfo:
 
     ename: str
     evalue: str
+    line_text: str = ""  # the cell's line the traceback points at, when it says
+
+    def on_failing_line(self, code: str) -> bool:
+        """Is ``code`` (one node's text) on the line that failed? True when not known."""
+        if not self.line_text:
+            return True
+        return " ".join(code.split()) in " ".join(self.line_text.split())
 
 
 @dataclass
@@ -71,6 +78,11 @@ class RuleContext:
     notebook_text: str = ""
     source: str = ""
     crash: CrashInfo | None = None
+    star_modules: frozenset[str] = frozenset()
+
+    def star_imported(self, module: str) -> bool:
+        """Did the notebook ``from module import *`` (so bare names may come from it)?"""
+        return module in self.star_modules
 
     def lookup(self, name: str) -> str | None:
         """The qualified name a local name stands for, or None when unknown."""
@@ -139,3 +151,25 @@ def _collect_by_lines(text: str, found: dict[str, str]) -> None:
                 name, _, alias = part.strip().partition(" as ")
                 if name.strip():
                     found[alias.strip() or name.strip()] = f"{m.group(1)}.{name.strip()}"
+
+
+_STAR = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\*", re.M)
+_PYLAB_MAGIC = re.compile(r"^\s*%pylab\b", re.M)
+# ``from pylab import *`` (and the ``%pylab`` magic) star-imports numpy and pyplot too.
+_STAR_ALSO = {
+    "pylab": ("numpy", "matplotlib.pyplot"),
+    "matplotlib.pylab": ("numpy", "matplotlib.pyplot"),
+}
+
+
+def star_imports(sources: Iterable[str]) -> frozenset[str]:
+    """The modules the notebook star-imports, with what each brings along."""
+    found: set[str] = set()
+    for source in sources:
+        if "*" not in source and "%pylab" not in source:
+            continue
+        modules = _STAR.findall(source) + (["pylab"] if _PYLAB_MAGIC.search(source) else [])
+        for module in modules:
+            found.add(module)
+            found.update(_STAR_ALSO.get(module, ()))
+    return frozenset(found)

@@ -13,7 +13,7 @@ from typing import Any
 
 import libcst as cst
 
-from mlemod_tui.assist.rules.context import CrashInfo, RuleContext, collect_imports
+from mlemod_tui.assist.rules.context import CrashInfo, RuleContext, collect_imports, star_imports
 from mlemod_tui.assist.rules.model import CellFindings, Finding, Rule
 from mlemod_tui.assist.rules.prefilter import candidates, triggered
 from mlemod_tui.assist.rules.registry import RULES, RULES_BY_ID
@@ -32,11 +32,13 @@ def make_context(
     imports = dict(notebook_imports or {})
     if preamble:
         imports.update(collect_imports([preamble]))
+    text = notebook_text or (preamble + "\n" + source)
     return RuleContext(
         cell_imports=collect_imports([source]),
         notebook_imports=imports,
-        notebook_text=notebook_text or (preamble + "\n" + source),
+        notebook_text=text,
         source=source,
+        star_modules=star_imports([text, source]),
     )
 
 
@@ -224,17 +226,21 @@ def match_crash(
     *,
     preamble: str = "",
     context: RuleContext | None = None,
+    line: int | None = None,
 ) -> list[Finding]:
     """The rules a crash's exception names, best first: those that can point at the cell's code.
 
     A rule whose code pattern is not in this cell still comes back, without lines or a fix:
-    the erosion may sit in an earlier cell, and its explanation still helps.
+    the erosion may sit in an earlier cell, and its explanation still helps. ``line`` is the
+    cell's line the traceback points at (1-based), for rules that fix only there.
     """
     matched = [r for r in RULES if r.crash is not None and r.crash.matches(ename, evalue)]
     if not matched:
         return []
     ctx = context or make_context(source, preamble=preamble)
-    ctx = replace(ctx, crash=CrashInfo(ename, evalue))
+    lines = source.splitlines()
+    line_text = lines[line - 1] if line is not None and 0 < line <= len(lines) else ""
+    ctx = replace(ctx, crash=CrashInfo(ename, evalue, line_text))
     masked = mask_magics(source)
     with_code: list[Finding] = []
     without: list[Finding] = []
@@ -281,6 +287,7 @@ def scan_notebook(
     ]
     imports = collect_imports(src for _, _, src in sources)
     notebook_text = "\n".join(src for _, _, src in sources)
+    stars = star_imports([notebook_text])
     ids = tuple(rule_ids) if rule_ids is not None else None
     result: list[CellFindings] = []
     static = _static(_selected(ids, include_runtime=include_runtime))
@@ -297,6 +304,7 @@ def scan_notebook(
             notebook_imports=imports,
             notebook_text=notebook_text,
             source=source,
+            star_modules=stars,
         )
         scanned = _scan(source, rules, ctx, chain=wanted)
         findings = [f for f in scanned.findings if wanted(RULES_BY_ID[f.rule_id])]

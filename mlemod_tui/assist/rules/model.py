@@ -77,6 +77,9 @@ class Rule:
     trigger_re: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        extra = tuple(getattr(self.transformer, "keyword_triggers", ()))
+        if self.triggers and extra:
+            object.__setattr__(self, "triggers", self.triggers + extra)
         if self.triggers and self.trigger_re is None:
             object.__setattr__(
                 self, "trigger_re", re.compile("|".join(self.triggers), re.MULTILINE)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
+import re
+
 import libcst as cst
 
 from mlemod_tui.assist.rules.cst_tools import (
@@ -28,8 +31,13 @@ def _alias_rule(
     replacement: str,
     crash: str,
 ) -> Rule:
-    """An alias removed from the numpy namespace, rewritten wherever ``np.<alias>`` is used."""
+    """An alias removed from the numpy namespace, rewritten wherever ``np.<alias>`` is used
+    (and, after ``from numpy import *``, wherever the bare name is)."""
+    _TYPED.update(mapping)
     names = "|".join(mapping)
+    bare = "|".join(name for name in mapping if name not in _BUILTINS)
+    # A NameError names the erosion only for names nobody would define by mistake.
+    unusual = "|".join(name for name in mapping if name not in _BUILTINS | _COMMON_WORDS)
     return Rule(
         id=rule_id,
         library="numpy",
@@ -38,10 +46,46 @@ def _alias_rule(
         summary=summary,
         replacement=replacement,
         # ``np.str`` but not the pandas ``.str.`` accessor
-        triggers=(rf"(?<![\w.])\w+\.(?:{names})\b(?!\s*[.\[])",),
+        triggers=(rf"(?<![\w.])\w+\.(?:{names})\b(?!\s*[.\[])",)
+        + ((rf"(?<![\w.])(?:{bare})\b",) if bare else ()),
         transformer=module_attrs("numpy", mapping),
-        crash=Crash(("AttributeError",), crash),
+        crash=Crash(
+            ("AttributeError", "NameError"),
+            crash + (rf"|^name '(?:{unusual})' is not defined" if unusual else ""),
+        ),
     )
+
+
+_TYPED: set[str] = set()  # names the hand-written alias rules already cover
+_BUILTINS = frozenset(dir(builtins))
+_COMMON_WORDS = frozenset({"mat", "product", "source", "who", "cast", "deprecate"})
+_USE = re.compile(
+    r"^(?:Use|It's still available as|Now it's available under|It's now available from) "
+    r"`(-?np(?:\.\w+)+|-?\d+(?:\.\d*)?)`(?: instead)?\.?$"
+)
+
+
+def expired_attributes() -> dict[str, str]:
+    """numpy's own table of what 2.0 removed and what replaces it, read from the installed
+    numpy (``numpy._expired_attrs_2_0``): name -> the replacement as an expression template,
+    for every entry whose note names a plain replacement (``Use `np.float64` instead.``).
+
+    Read at run time so a numpy release that adds entries is covered without a new rule.
+    """
+    try:
+        from numpy._expired_attrs_2_0 import __expired_attributes__ as table
+    except ImportError:  # numpy < 2, or numpy not installed beside the app
+        return {}
+    found = {}
+    for name, note in table.items():
+        match = _USE.match(str(note).strip())
+        if match is None or name in _TYPED:
+            continue
+        replacement = match.group(1)
+        if note.startswith("It's now available from"):
+            replacement += f".{name}"  # the module it moved to, not the name itself
+        found[name] = re.sub(r"\bnp\.", "{mod}.", replacement)
+    return found
 
 
 class _Asscalar(RuleTransformer):
@@ -342,3 +386,19 @@ RULES: list[Rule] = [
         transformer=factory(_RandomIntegers),
     ),
 ]
+
+_EXPIRED = expired_attributes()
+if _EXPIRED:
+    RULES.append(
+        _alias_rule(
+            "numpy-expired-2-0",
+            "2.0",
+            _EXPIRED,
+            "numpy 2.0 removed these names from its namespace (numpy's own table of expired "
+            "attributes, read from the installed numpy)",
+            "what numpy's note says: " + ", ".join(
+                f"`np.{k}` -> `{v.replace('{mod}', 'np')}`" for k, v in sorted(_EXPIRED.items())
+            ),
+            r"`np\.(?:" + "|".join(map(re.escape, _EXPIRED)) + r")` was removed in the NumPy 2\.0",
+        )
+    )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
 
 import libcst as cst
+from libcst import MaybeSentinel
 
 from mlemod_tui.assist.rules.context import RuleContext
 from mlemod_tui.assist.rules.cst_tools import (
@@ -92,6 +93,34 @@ class _ModuleAttrs(RuleTransformer):
             if updated_node.lpar
             else new
         )
+
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        """A bare removed name after ``from numpy import *`` (``Inf``, ``float_``)."""
+        name = original_node.value
+        template = self.mapping.get(name)
+        if template is None or not self.ctx.star_imported(self.module):
+            return updated_node
+        if self.ctx.imported(name) or not is_reference(self, original_node):
+            return updated_node
+        if isinstance(self.parent(), cst.AssignTarget) or _assigned(name, self.ctx.notebook_text):
+            return updated_node  # the notebook defines this name itself
+        bare = template.replace("{mod}.", "")
+        if not re.fullmatch(r"-?(?:[A-Za-z_]\w*|\d+(?:\.\d*)?)", bare):
+            return updated_node  # the replacement lives in a submodule: leave it to the model
+        self.hit(original_node)
+        new = parse_expression(bare)
+        if isinstance(new, cst.UnaryOperation) and isinstance(
+            self.parent(), (cst.UnaryOperation, cst.BinaryOperation, cst.Attribute, cst.Subscript)
+        ):
+            new = atom(new)
+        return new
+
+
+def _assigned(name: str, text: str) -> bool:
+    """Does the notebook bind ``name`` itself (``name = ...``, ``def name``, ``class name``)?"""
+    n = re.escape(name)
+    return re.search(rf"^\s*(?:(?:def|class)\s+{n}\b|{n}\s*=(?!=))", text, re.M) is not None
 
 
 def module_attrs(module: str, mapping: Mapping[str, str]) -> TransformerFactory:
@@ -364,10 +393,60 @@ class _Kwargs(RuleTransformer):
     guard: CallGuard | None = None
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if self.callee is None or not self.callee.matches(original_node, self.ctx):
+        if self.callee is None:
+            return updated_node
+        if dotted(original_node.func) == "dict" and self._feeds_a_callee(original_node):
+            return self._rewrite_args(original_node, updated_node)
+        if not self.callee.matches(original_node, self.ctx):
             return updated_node
         if self.guard is not None and not self.guard(original_node, self):
             return updated_node
+        return self._rewrite_args(original_node, updated_node)
+
+    def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
+        """``kw = {'normed': True}`` passed on as ``hist(x, **kw)``: the keys are keywords."""
+        if self.callee is None or not self._feeds_a_callee(original_node):
+            return updated_node
+        elements: list[cst.BaseDictElement] = []
+        touched = False
+        for element in updated_node.elements:
+            key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+            if isinstance(element, cst.DictElement) and key is not None:
+                if key in self.drop:
+                    touched = True
+                    continue
+                if key in self.values and (value := string_value(element.value)) in self.values[key]:
+                    new_value = self.values[key][value or ""]
+                    element = element.with_changes(value=parse_expression(new_value))
+                    touched = True
+                if key in self.rename and isinstance(element.key, cst.SimpleString):
+                    element = element.with_changes(key=with_string(element.key, self.rename[key]))
+                    touched = True
+            elements.append(element)
+        if not touched:
+            return updated_node
+        self.hit(original_node)
+        if elements and elements[-1].comma is not MaybeSentinel.DEFAULT and len(elements) < len(
+            updated_node.elements
+        ):
+            elements[-1] = elements[-1].with_changes(comma=MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(elements=elements)
+
+    def _feeds_a_callee(self, node: cst.BaseExpression) -> bool:
+        """Is ``node`` the value of ``name = ...`` and ``name`` passed as ``**name`` to one of
+        the calls this rule fixes, somewhere in the notebook?"""
+        parent = self.parent()
+        if not isinstance(parent, cst.Assign) or parent.value is not node:
+            return False
+        if len(parent.targets) != 1 or not isinstance(parent.targets[0].target, cst.Name):
+            return False
+        assert self.callee is not None
+        name = parent.targets[0].target.value
+        callees = "|".join(map(re.escape, sorted(self.callee.names)))
+        pattern = rf"\b(?:{callees})\s*\((?:[^()]|\([^()]*\))*\*\*{re.escape(name)}\b"
+        return re.search(pattern, self.ctx.notebook_text or self.ctx.source) is not None
+
+    def _rewrite_args(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         new_args = []
         touched = False
         for arg in updated_node.args:
@@ -403,7 +482,7 @@ def kwargs(
     ``values`` maps a keyword to {old literal: new Python source}, e.g.
     ``{"criterion": {"mse": "'squared_error'"}}``.
     """
-    return factory(
+    make = factory(
         _Kwargs,
         callee=callee,
         rename=dict(rename or {}),
@@ -411,6 +490,10 @@ def kwargs(
         values={k: dict(v) for k, v in (values or {}).items()},
         guard=guard,
     )
+    keys = sorted({*(rename or {}), *drop, *(values or {})})
+    # The same keywords as keys of a dict literal passed on with ``**``: see _Kwargs.leave_Dict.
+    setattr(make, "keyword_triggers", tuple(rf"['\"]{re.escape(k)}['\"]\s*:" for k in keys))
+    return make
 
 
 class _Pin(RuleTransformer):

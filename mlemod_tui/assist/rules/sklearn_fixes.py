@@ -11,11 +11,13 @@ from mlemod_tui.assist.rules.cst_tools import (
     call_name,
     dotted,
     expr,
+    has_star_kwargs,
     kwarg,
     make_kwarg,
     positional,
     qualified,
     remove_kwargs,
+    rename_kwarg,
     replace_func,
     set_kwarg,
     string,
@@ -77,6 +79,86 @@ class ImputerFix(_Moved):
             return updated_node
         self.hit(original_node)
         return remove_kwargs(updated_node, drop)
+
+
+class GmmFix(_Moved):
+    """``GMM(n_components=3, n_iter=50)`` -> ``GaussianMixture(n_components=3, max_iter=50,
+    covariance_type='diag')``: the old class defaulted to diagonal covariances, the new one to
+    full ones, so the old default is spelled out to keep the fitted model the same."""
+
+    _RENAMED = {"n_iter": "max_iter", "min_covar": "reg_covar", "thresh": "tol"}
+    _DROPPED = ("params", "init_params", "verbose")
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) != "GMM" or has_star_kwargs(original_node):
+            return updated_node
+        if len(positional(original_node)) > 2:
+            self.hit(original_node, fixed=False, note="Pass GaussianMixture's options by name.")
+            return updated_node
+        call = remove_kwargs(updated_node, self._DROPPED)
+        for old, new in self._RENAMED.items():
+            if kwarg(call, old) is not None:
+                call = rename_kwarg(call, old, new)
+        if kwarg(call, "covariance_type") is None and len(positional(original_node)) < 2:
+            call = append_arg(call, make_kwarg("covariance_type", "'diag'"))
+        self.hit(original_node)
+        return call
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if original_node.attr.value == "covars_":
+            self.hit(original_node)
+            return updated_node.with_changes(attr=cst.Name("covariances_"))
+        return super().leave_Attribute(original_node, updated_node)
+
+
+class Expected2D(RuleTransformer):
+    """Crash-only: ``model.predict(5)`` or ``model.predict([1.2, 3.4])`` on today's
+    scikit-learn ("Expected 2D array, got 1D array instead").
+
+    Before 0.19 a 1-D or scalar input was made 2-D with ``np.atleast_2d``: one sample with
+    n features. That is what the fix spells out for predict-like methods. ``fit`` with 1-D
+    ``X`` only ever made sense as one feature of many samples: ``reshape(-1, 1)``. Only calls
+    on the line the traceback names are touched.
+    """
+
+    _ONE_SAMPLE = frozenset(
+        {"predict", "predict_proba", "predict_log_proba", "decision_function", "transform",
+         "inverse_transform", "score_samples", "kneighbors", "apply"}
+    )
+    _ONE_FEATURE = frozenset({"fit", "fit_transform", "fit_predict", "partial_fit"})
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        crash = self.ctx.crash
+        name = call_name(original_node)
+        if crash is None or not isinstance(original_node.func, cst.Attribute):
+            return updated_node
+        if name not in self._ONE_SAMPLE | self._ONE_FEATURE:
+            return updated_node
+        args = list(updated_node.args)
+        if not args or args[0].keyword is not None or args[0].star:
+            return updated_node
+        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        value = args[0].value
+        if isinstance(value, (cst.Integer, cst.Float, cst.UnaryOperation)) or (
+            isinstance(value, cst.List) and name in self._ONE_SAMPLE
+        ):
+            new = (
+                cst.List([cst.Element(value)])
+                if isinstance(value, cst.List)
+                else expr("[[__v__]]", v=value)
+            )
+        elif not crash.line_text:
+            return updated_node  # a variable's shape is a guess unless the traceback says where
+        else:
+            np = self.module_name("numpy", "np")
+            shape = "(1, -1)" if name in self._ONE_SAMPLE else "(-1, 1)"
+            new = expr(f"{np}.reshape(__v__, {shape})", v=value)
+        self.hit(original_node)
+        args[0] = args[0].with_changes(value=new)
+        return updated_node.with_changes(args=args)
 
 
 class MseSquared(RuleTransformer):
@@ -392,8 +474,19 @@ class ScoringNames(RuleTransformer):
         return updated_node.with_changes(value=new)
 
 
-_KFOLDS = {"KFold", "StratifiedKFold", "ShuffleSplit", "StratifiedShuffleSplit", "GroupKFold"}
+_KFOLDS = {
+    "KFold",
+    "StratifiedKFold",
+    "ShuffleSplit",
+    "StratifiedShuffleSplit",
+    "GroupKFold",
+    "LeaveOneOut",
+    "LeavePOut",
+}
 _COUNT_KW = {"n_folds": "n_splits", "n_iter": "n_splits"}
+# What a second positional argument meant in the old signature (after the data or its size).
+_SECOND = {"LeavePOut": "p"}
+_NO_DATA_ARGS = {"LeaveOneOut"}  # took only the size; takes nothing now
 
 
 class KFoldNFolds(RuleTransformer):
@@ -415,6 +508,7 @@ class KFoldNFolds(RuleTransformer):
         old_style = (
             count is not None
             or len(pos) >= 2
+            or (name in _NO_DATA_ARGS and len(pos) == 1)
             or (
                 pos
                 and not isinstance(pos[0].value, cst.Integer)
@@ -438,7 +532,7 @@ class KFoldNFolds(RuleTransformer):
             if a.keyword is not None and a.keyword.value in _COUNT_KW:
                 a = a.with_changes(keyword=cst.Name(_COUNT_KW[a.keyword.value]))
             elif a.keyword is None and a.star == "" and count is None:
-                a = make_kwarg("n_splits", a.value).with_changes(comma=a.comma)
+                a = make_kwarg(_SECOND.get(name, "n_splits"), a.value).with_changes(comma=a.comma)
             new_args.append(a)
         self.hit(original_node)
         new = with_args(updated_node, new_args) if new_args else updated_node.with_changes(args=[])
@@ -469,6 +563,11 @@ class KFoldNFolds(RuleTransformer):
             )
         elif isinstance(data, cst.Call) and call_name(data) == "len" and len(data.args) == 1:
             split = expr("__it__.split(__x__)", it=updated_node.iter, x=data.args[0].value)
+        elif not kind.startswith(("Stratified", "Group")):
+            # The old first argument was the number of samples; the splits depend on nothing
+            # else, so indices 0..n-1 give exactly the old folds.
+            np = self.module_name("numpy", "np")
+            split = expr(f"__it__.split({np}.arange(__n__))", it=updated_node.iter, n=data)
         else:
             self.hit(
                 original_node,

@@ -151,9 +151,14 @@ RULES: list[Rule] = [
         replacement="`KFold(n_splits=5)` and `for tr, te in kf.split(X, y):`",
         triggers=(
             r"n_folds|ShuffleSplit\([^)]*n_iter\s*=|KFold\(\s*len\(|StratifiedKFold\(\s*\w+\s*,",
+            r"LeaveOneOut\(\s*[\w(]|LeavePOut\(\s*[^,()]+(?:\([^()]*\))?\s*,",
         ),
         transformer=factory(fx.KFoldNFolds),
-        crash=Crash(_TE, r"unexpected keyword argument 'n_(?:folds|iter)'"),
+        crash=Crash(
+            _TE,
+            r"unexpected keyword argument 'n_(?:folds|iter)'|LeaveOneOut\(\) takes no arguments"
+            r"|(?:KFold|ShuffleSplit|LeavePOut)\.__init__\(\) takes .* positional arguments? but",
+        ),
     ),
     Rule(
         id="sklearn-grid-scores",
@@ -197,6 +202,37 @@ RULES: list[Rule] = [
             only={},
         ),
         crash=Crash(_IE, r"cannot import name 'Imputer' from 'sklearn\.preprocessing'"),
+    ),
+    Rule(
+        id="sklearn-gmm",
+        library="scikit-learn",
+        changed_in="0.20 (deprecated 0.18)",
+        kind="crash",
+        summary="`sklearn.mixture.GMM` was replaced by `GaussianMixture` (default covariance "
+        "changed from 'diag' to 'full', `n_iter` became `max_iter`, `covars_` `covariances_`)",
+        replacement="`GaussianMixture(n_components=k, covariance_type='diag', max_iter=n)`",
+        triggers=(r"\bGMM\b", r"\.covars_\b"),
+        transformer=factory(
+            fx.GmmFix, moves={"sklearn.mixture.GMM": "sklearn.mixture.GaussianMixture"}, only={}
+        ),
+        crash=Crash(
+            _IE + ("AttributeError",),
+            r"cannot import name 'GMM' from 'sklearn\.mixture'|'sklearn\.mixture' has no attribute 'GMM'",
+        ),
+    ),
+    Rule(
+        id="sklearn-expected-2d",
+        library="scikit-learn",
+        changed_in="0.19 (deprecated 0.17)",
+        kind="crash",
+        summary="estimators no longer accept a scalar or a 1-D array as `X` (it used to be "
+        "taken as one sample)",
+        replacement="`model.predict([[x]])`, `model.predict(np.reshape(row, (1, -1)))`, "
+        "`model.fit(np.reshape(x, (-1, 1)), y)`",
+        triggers=(r"\.(?:predict\w*|decision_function|\w*transform|score_samples|kneighbors|apply|fit\w*)\(",),
+        transformer=factory(fx.Expected2D),
+        crash=Crash(("ValueError",), r"Expected 2D array, got (?:scalar|1D) array instead"),
+        crash_only=True,
     ),
     Rule(
         id="sklearn-load-boston",
