@@ -145,7 +145,7 @@ async def _propose(
     """Rules first; the model only with ``--accept all`` and a server that has the model."""
     if index is None:
         return ProposalOutcome(None, reason="the run was interrupted")
-    outcome = assistant.offline(session, kind, index)  # type: ignore[arg-type]
+    outcome = await assistant.rules(session, kind, index)  # type: ignore[arg-type]
     if outcome.proposal is not None or outcome.unfixable is not None:
         return outcome
     if accept != "all" or not assistant.model_ready:

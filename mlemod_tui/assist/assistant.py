@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from mlemod_tui.assist.axis_types import AxisTypes
 from mlemod_tui.assist.ollama_backend import OllamaBackend, PullProgress, ServerStatus
 from mlemod_tui.assist.proposal import ProposalKind
 from mlemod_tui.assist.proposer import (
     ModelProposer,
     ProposalOutcome,
     TokenListener,
+    kernel_facts,
     rule_proposals,
     rule_repair,
 )
@@ -54,10 +56,23 @@ class Assistant:
         assert self.backend is not None
         return self.backend.pull()
 
-    def offline(self, session: NotebookSession, kind: ProposalKind, index: int) -> ProposalOutcome:
-        """What the rules offer, instantly."""
+    async def rules(self, session: NotebookSession, kind: ProposalKind, index: int) -> ProposalOutcome:
+        """What the rules offer, after asking the live kernel what they need to know (the axes
+        of objects indexed with ``.ix``): one silent request, only when a cell needs it."""
+        facts = await kernel_facts(session) if kind == "error-repair" else {}
+        return self.offline(session, kind, index, axis_types=facts)
+
+    def offline(
+        self,
+        session: NotebookSession,
+        kind: ProposalKind,
+        index: int,
+        *,
+        axis_types: AxisTypes | None = None,
+    ) -> ProposalOutcome:
+        """What the rules offer, instantly, from the code alone (and ``axis_types``)."""
         if kind == "error-repair":
-            return rule_repair(session, index)
+            return rule_repair(session, index, axis_types)
         proposals = rule_proposals(session, kind)
         applied = {change.source for change in session.history.applied}
         fresh = [p for p in proposals if p.source not in applied]

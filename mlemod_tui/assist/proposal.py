@@ -6,11 +6,12 @@ hunk before anything is applied.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from mlemod_tui.assist.rules import RULES_BY_ID, Finding, apply_rules, match_crash, scan_source
+from mlemod_tui.assist.rules.context import RuleContext
 from mlemod_tui.assist.rules.engine import make_context
 from mlemod_tui.core.patch import Patch, diff_sources
 
@@ -45,13 +46,20 @@ def import_preamble(sources: list[str]) -> str:
 
 
 def rule_proposal(
-    cell_id: str, source: str, findings: list[Finding], kind: ProposalKind, *, preamble: str = ""
+    cell_id: str,
+    source: str,
+    findings: list[Finding],
+    kind: ProposalKind,
+    *,
+    preamble: str = "",
+    context: RuleContext | None = None,
 ) -> Proposal | None:
     """One proposal combining the fixable findings of ``kind`` on one cell, applied in turn."""
     fixable = [f for f in findings if f.new_source is not None and _kind_of(f) == kind]
     if not fixable:
         return None
-    new_source, applied = apply_rules(source, [f.rule_id for f in fixable], preamble=preamble)
+    ids = [f.rule_id for f in fixable]
+    new_source, applied = apply_rules(source, ids, preamble=preamble, context=context)
     if not applied or new_source == source:
         # A crash-only rule applies through match_crash's own rewrite.
         new_source = fixable[0].new_source or source
@@ -73,6 +81,7 @@ def repair_proposal_from_rules(
     preamble: str = "",
     notebook: Mapping[str, str] | None = None,
     line: int | None = None,
+    axis_types: Mapping[str, tuple[str | None, str | None]] | None = None,
 ) -> tuple[Proposal | None, list[str]]:
     """Rules that match this crash, as a proposal, plus hints for a model's prompt.
 
@@ -81,15 +90,24 @@ def repair_proposal_from_rules(
     by id, in order): the keyword in a dict built two cells up, the uses of a name whose import
     the fix renames. So the rules the crash named are applied to every other cell too, and the
     proposal patches every cell they change. Hints carry the explanations of matching rules
-    that have no automatic fix (a removed dataset, a graph-mode API).
+    that have no automatic fix (a removed dataset, a graph-mode API). ``axis_types`` is what
+    the kernel said about the objects the cells index (``.ix`` needs it).
     """
-    findings = match_crash(source, ename, evalue, preamble=preamble, line=line)
-    static = [f for f in scan_source(source, preamble=preamble) if f.new_source is not None]
+    notebook = notebook or {}
+    whole = "\n".join(notebook.values())
+
+    def context_for(text: str) -> RuleContext:
+        ctx = make_context(text, preamble=preamble, notebook_text=whole)
+        return replace(ctx, axis_types=dict(axis_types or {}))
+
+    ctx = context_for(source)
+    findings = match_crash(source, ename, evalue, context=ctx, line=line)
+    static = [f for f in scan_source(source, context=ctx) if f.new_source is not None]
     seen = {f.rule_id for f in findings}
     findings += [f for f in static if f.rule_id not in seen and _kind_of(f) == "error-repair"]
-    proposal = rule_proposal(cell_id, source, findings, "error-repair", preamble=preamble)
+    proposal = rule_proposal(cell_id, source, findings, "error-repair", context=ctx)
     named = [f.rule_id for f in findings if _kind_of(f) == "error-repair"]
-    elsewhere = _same_fix_elsewhere(named, cell_id, notebook or {}, preamble)
+    elsewhere = _same_fix_elsewhere(named, cell_id, notebook, context_for)
     if elsewhere:
         proposal = _with_cells(proposal, elsewhere, findings)
     used = set(proposal.source.removeprefix("rule:").split(",")) if proposal else set()
@@ -98,19 +116,20 @@ def repair_proposal_from_rules(
 
 
 def _same_fix_elsewhere(
-    rule_ids: list[str], crashed: str, notebook: Mapping[str, str], preamble: str
+    rule_ids: list[str],
+    crashed: str,
+    notebook: Mapping[str, str],
+    context_for: Callable[[str], RuleContext],
 ) -> dict[str, tuple[str, str, list[str]]]:
     """Cell id -> (old, new, rule ids) for the other cells the named rules change."""
     fixable = [rid for rid in dict.fromkeys(rule_ids) if RULES_BY_ID[rid].fixable]
     if not fixable:
         return {}
     changed: dict[str, tuple[str, str, list[str]]] = {}
-    whole = "\n".join(notebook.values())
     for other_id, other in notebook.items():
         if other_id == crashed:
             continue
-        context = make_context(other, preamble=preamble, notebook_text=whole)
-        new, applied = apply_rules(other, fixable, context=context)
+        new, applied = apply_rules(other, fixable, context=context_for(other))
         if applied and new != other:
             changed[other_id] = (other, new, applied)
     return changed

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mlemod_tui.assist.axis_types import AxisTypes, ix_receivers, read_axis_types
 from mlemod_tui.assist.context import (
     PromptContext,
     build_repair_context,
@@ -30,6 +31,7 @@ from mlemod_tui.assist.tracebacks import failing_line
 from mlemod_tui.assist.rules import Unfixable, classify_error
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.errors import MlemodError
 
 TokenListener = Callable[[str], None]
 
@@ -46,9 +48,11 @@ class ProposalOutcome:
     prompt_tokens: int = 0
 
 
-def rule_repair(session: NotebookSession, index: int) -> ProposalOutcome:
+def rule_repair(
+    session: NotebookSession, index: int, axis_types: AxisTypes | None = None
+) -> ProposalOutcome:
     """Offline answer for the crashed cell ``index``: a rule fix, an unfixable verdict, or
-    hints for the model."""
+    hints for the model. ``axis_types`` is what the kernel said about indexed objects."""
     run = session.runner.runs.get(index)
     if run is None or run.error is None:
         return ProposalOutcome(None, reason=f"cell {index} has no error to repair")
@@ -67,9 +71,22 @@ def rule_repair(session: NotebookSession, index: int) -> ProposalOutcome:
         preamble=import_preamble(list(cells.values())),
         notebook=cells,
         line=failing_line(error.traceback),
+        axis_types=axis_types,
     )
     reason = None if proposal else "no offline rule matches this error"
     return ProposalOutcome(proposal, reason=reason, hints=tuple(hints))
+
+
+async def kernel_facts(session: NotebookSession) -> AxisTypes:
+    """What the rules may ask the live kernel after a crash (silently; nothing on failure)."""
+    notebook = session.notebook
+    receivers = ix_receivers([source_text(notebook.cells[i]) for i in notebook.code_cell_indices()])
+    if not receivers or not await session.kernel.is_alive():
+        return {}
+    try:
+        return await read_axis_types(session.kernel, receivers)
+    except MlemodError:
+        return {}
 
 
 def rule_proposals(session: NotebookSession, kind: ProposalKind) -> list[Proposal]:

@@ -79,6 +79,9 @@ class RuleContext:
     source: str = ""
     crash: CrashInfo | None = None
     star_modules: frozenset[str] = frozenset()
+    # What the kernel said about objects the cell indexes: receiver text -> the
+    # ``inferred_type`` of its index and of its columns (None for a Series' columns).
+    axis_types: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     def star_imported(self, module: str) -> bool:
         """Did the notebook ``from module import *`` (so bare names may come from it)?"""

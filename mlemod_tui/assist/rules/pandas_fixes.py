@@ -109,24 +109,87 @@ class Append(RuleTransformer):
 # --------------------------------------------------------------------------- indexing
 
 
+# ``.ix`` read integer keys as labels on an axis whose labels are numbers, as positions otherwise.
+NUMBER_LABELS = frozenset({"integer", "floating", "mixed-integer-float", "decimal"})
+
+
+def _has_integers(node: cst.BaseExpression) -> bool:
+    """Does this ``.ix`` key hold integers (``3``, ``-1``, ``:3``, ``[0, 2]``)?"""
+    if isinstance(node, cst.Integer):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return _has_integers(node.expression)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return any(_has_integers(e.value) for e in node.elements)
+    return False
+
+
+def _key_has_integers(element: cst.SubscriptElement) -> bool:
+    key = element.slice
+    if isinstance(key, cst.Slice):
+        return any(b is not None and _has_integers(b) for b in (key.lower, key.upper))
+    return isinstance(key, cst.Index) and _has_integers(key.value)
+
+
 class Ix(RuleTransformer):
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    """``.ix`` -> ``.loc`` or ``.iloc``, or both, by what each key meant on its axis.
+
+    Integer keys were labels on an axis labelled by numbers and positions on any other, so
+    with integers in a key the fix depends on the object: the kernel's answer comes in
+    ``ctx.axis_types``. Without it, no fix is offered for such a key (a wrong ``.loc`` returns
+    other rows silently).
+    """
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
     ) -> cst.BaseExpression:
-        parent = self.parent()
-        if original_node.attr.value != "ix" or not isinstance(parent, cst.Subscript):
+        func = original_node.value
+        if not isinstance(func, cst.Attribute) or func.attr.value != "ix":
             return updated_node
-        if qualified(original_node.value, self.ctx) is not None:
+        if qualified(func.value, self.ctx) is not None:
             return updated_node
-        note = None
-        index_code = cst.Module([]).code_for_node(parent.slice[0]) if parent.slice else ""
-        if re.search(r"(?<![\w'\"])\d", index_code):
-            note = (
-                "`.ix` read integers as labels when the index had them and as positions "
-                "otherwise: use `.iloc` if positions were meant."
+        keys = list(original_node.slice)
+        positional = [_key_has_integers(k) for k in keys]
+        assert isinstance(updated_node.value, cst.Attribute)
+        receiver = updated_node.value.value
+        if not any(positional):
+            self.hit(original_node)
+            return updated_node.with_changes(value=updated_node.value.with_changes(attr=cst.Name("loc")))
+        receiver_code = " ".join(cst.Module([]).code_for_node(func.value).split())
+        types = self.ctx.axis_types.get(receiver_code)
+        if types is None:
+            self.hit(
+                original_node,
+                fixed=False,
+                note="`.ix` read integers as labels when the axis had numbers as labels and as "
+                "positions otherwise: `.loc` for labels, `.iloc` for positions.",
             )
-        self.hit(original_node, note=note)
-        return updated_node.with_changes(attr=cst.Name("loc"))
+            return updated_node
+        by_axis = [
+            is_int and (types[axis] if axis < 2 else None) not in NUMBER_LABELS
+            for axis, is_int in enumerate(positional)
+        ]
+        self.hit(original_node)
+        if not any(by_axis):
+            return updated_node.with_changes(value=updated_node.value.with_changes(attr=cst.Name("loc")))
+        if all(by_axis):
+            return updated_node.with_changes(value=updated_node.value.with_changes(attr=cst.Name("iloc")))
+        # one axis by position, the other by label: look the positions' labels up
+        elements = list(updated_node.slice)
+        for axis, by_position in enumerate(by_axis):
+            if not by_position:
+                continue
+            labels = "index" if axis == 0 else "columns"
+            key = elements[axis].slice
+            inner = key if isinstance(key, cst.Slice) else cst.ensure_type(key, cst.Index).value
+            lookup = cst.Subscript(
+                value=cst.Attribute(value=atom(receiver), attr=cst.Name(labels)),
+                slice=[cst.SubscriptElement(slice=inner if isinstance(inner, cst.Slice) else cst.Index(inner))],
+            )
+            elements[axis] = elements[axis].with_changes(slice=cst.Index(lookup))
+        return updated_node.with_changes(
+            value=updated_node.value.with_changes(attr=cst.Name("loc")), slice=elements
+        )
 
 
 class AsMatrix(RuleTransformer):

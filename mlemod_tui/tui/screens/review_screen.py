@@ -92,7 +92,7 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
     ) -> None:
         outcome: ProposalOutcome | None = None
         if use_rules:
-            outcome = self.assistant.offline(self.session, self.kind, self.index)
+            outcome = await self.assistant.rules(self.session, self.kind, self.index)
             self.hints = outcome.hints
             if outcome.proposal is not None or outcome.unfixable is not None:
                 self._show_outcome(outcome)
