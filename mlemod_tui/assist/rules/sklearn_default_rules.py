@@ -51,6 +51,16 @@ _CV = Callee.of(
     modules=SK,
 )
 
+_SGD_FAMILY = Callee.of(
+    "SGDClassifier",
+    "SGDRegressor",
+    "Perceptron",
+    "PassiveAggressiveClassifier",
+    "PassiveAggressiveRegressor",
+    modules=SK,
+)
+_SGD_CALL = r"\b(?:SGDClassifier|SGDRegressor|Perceptron|PassiveAggressive(?:Classifier|Regressor))\("
+
 RULES: list[Rule] = [
     Rule(
         id="sklearn-rf-n-estimators-default",
@@ -130,6 +140,63 @@ RULES: list[Rule] = [
         replacement="`KMeans(n_clusters=k, n_init=10)`",
         triggers=(r"KMeans\((?![^)]*n_init)",),
         transformer=factory(fx.Kmeans),
+    ),
+    Rule(
+        id="sklearn-sgd-max-iter-default",
+        library="scikit-learn",
+        changed_in="0.21 (deprecated 0.19)",
+        kind="silent-score-change",
+        summary="SGD-trained linear models ran 5 epochs (`n_iter=5`); now up to 1000 "
+        "(`max_iter=1000`) until the loss stops improving",
+        replacement="`SGDClassifier(max_iter=5, tol=None)` to reproduce",
+        triggers=(_SGD_CALL + r"(?![^)]*\b(?:max_iter|n_iter)\s*=)",),
+        transformer=pin(_SGD_FAMILY, "max_iter", "5", unless=("n_iter",), max_positional=0),
+    ),
+    Rule(
+        id="sklearn-sgd-tol-default",
+        library="scikit-learn",
+        changed_in="0.21 (deprecated 0.19)",
+        kind="silent-score-change",
+        summary="SGD-trained linear models stop early by default now (`tol=1e-3`); they used "
+        "to run every epoch asked for",
+        replacement="`tol=None` to run every epoch, as before",
+        triggers=(_SGD_CALL + r"(?![^)]*\btol\s*=)",),
+        transformer=pin(_SGD_FAMILY, "tol", "None", max_positional=0),
+    ),
+    Rule(
+        id="sklearn-tsne-init-default",
+        library="scikit-learn",
+        changed_in="1.2 (deprecated 1.0)",
+        kind="silent-score-change",
+        summary="`TSNE`'s default initialization went from 'random' to 'pca'",
+        replacement="`TSNE(init='random', learning_rate=200.0)` to reproduce an old embedding",
+        triggers=(r"\bTSNE\((?![^)]*\binit\s*=)",),
+        transformer=pin(Callee.of("TSNE", modules=SK), "init", "'random'", max_positional=1),
+    ),
+    Rule(
+        id="sklearn-tsne-learning-rate-default",
+        library="scikit-learn",
+        changed_in="1.2 (deprecated 1.0)",
+        kind="silent-score-change",
+        summary="`TSNE`'s default learning rate went from 200 to 'auto' (n_samples / 12 / 4)",
+        replacement="`TSNE(learning_rate=200.0)` to reproduce",
+        triggers=(r"\bTSNE\((?![^)]*\blearning_rate\s*=)",),
+        transformer=pin(
+            Callee.of("TSNE", modules=SK), "learning_rate", "200.0", max_positional=3
+        ),
+    ),
+    Rule(
+        id="sklearn-isolation-forest-contamination",
+        library="scikit-learn",
+        changed_in="0.22 (deprecated 0.20)",
+        kind="silent-score-change",
+        summary="`IsolationForest`'s default `contamination` went from 0.1 to 'auto' (a "
+        "different threshold: other points are called outliers)",
+        replacement="`IsolationForest(contamination=0.1)` to reproduce",
+        triggers=(r"\bIsolationForest\((?![^)]*\bcontamination\s*=)",),
+        transformer=pin(
+            Callee.of("IsolationForest", modules=SK), "contamination", "0.1", max_positional=2
+        ),
     ),
     Rule(
         id="sklearn-n-jobs",

@@ -235,6 +235,32 @@ RULES: list[Rule] = [
         crash_only=True,
     ),
     Rule(
+        id="sklearn-sgd-n-iter",
+        library="scikit-learn",
+        changed_in="0.21 (deprecated 0.19)",
+        kind="crash",
+        summary="`n_iter=` of SGD-trained linear models was replaced by `max_iter=` (with "
+        "`tol=None` they run every epoch, as `n_iter` did)",
+        replacement="`SGDClassifier(max_iter=n, tol=None)`",
+        triggers=(r"\b(?:SGD|Perceptron|PassiveAggressive)\w*\([^)]*\bn_iter\s*=",),
+        transformer=kwargs(
+            Callee.of(
+                "SGDClassifier",
+                "SGDRegressor",
+                "Perceptron",
+                "PassiveAggressiveClassifier",
+                "PassiveAggressiveRegressor",
+                modules=SK,
+            ),
+            rename={"n_iter": "max_iter"},
+        ),
+        crash=Crash(
+            _TE,
+            r"(?:SGD\w*|Perceptron|PassiveAggressive\w*)\.__init__\(\) got an unexpected "
+            r"keyword argument 'n_iter'",
+        ),
+    ),
+    Rule(
         id="sklearn-load-boston",
         library="scikit-learn",
         changed_in="1.2 (deprecated 1.0)",
