@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Static
+
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.ollama_backend import OllamaBackend
 from mlemod_tui.core.notebook import source_text
@@ -14,7 +16,7 @@ from mlemod_tui.tui.screens.review_screen import ReviewScreen
 from mlemod_tui.tui.widgets.cell_list import CellList
 from tests.fake_ollama import FakeOllama
 from tests.tui.conftest import make_app
-from tests.tui.test_app_pilot import SIZE, _completed, _kernel_ready, _wait_for
+from tests.tui.test_app_pilot import SIZE, _completed, _kernel_ready, _wait_for, plain
 
 CELLS = ["values = [3, 4, 5]", "mean = sum(values) / len(valuez)\nprint('mean', mean)", "print('after', mean)"]
 FIX = "Typo in the list's name.\n\n```python\n# cell: {cid}\nmean = sum(values) / len(values)\nprint('mean', mean)\n```\n"
@@ -41,7 +43,7 @@ async def test_model_proposal_reviewed_applied_rerun_and_undone(write_notebook) 
             prompt = server.chat_requests()[0]["messages"][-1]["content"]
             assert "valuez" in prompt  # the failing cell reached the model
             seen.clear()
-            await pilot.press("ctrl+s")  # apply the accepted hunk: the cell re-runs
+            await pilot.press("a", "ctrl+s")  # accept the hunk, apply it: the cell re-runs
             await _wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot, 20)
             assert source_text(app.session.notebook.cells[1]).startswith("mean = sum(values) / len(values)")
             await pilot.click("#answer-continue")
@@ -70,3 +72,34 @@ async def test_no_server_means_rules_only_and_a_clear_reason(write_notebook) -> 
         await pilot.press("escape")
         assert isinstance(app.screen, NotebookScreen)
         assert source_text(app.session.notebook.cells[1]) == CELLS[1]
+
+
+APPEND_CELLS = [
+    "import pandas as pd\ndf = pd.DataFrame({'a': [1]})",
+    "df = df.append({'a': 2}, ignore_index=True)\nprint(len(df))",
+]
+
+
+async def test_hunks_start_undecided_and_apply_needs_an_accepted_one(write_notebook) -> None:
+    """Issue 13 item 3: ctrl+s on a fresh proposal applies nothing; `a` then ctrl+s applies."""
+    path: Path = write_notebook(APPEND_CELLS)
+    seen: list[object] = []
+    app = make_app(path)
+    app.assistant = Assistant(None)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await _kernel_ready(app, pilot)
+        await pilot.press("a")
+        await _wait_for(_completed(seen), pilot, 30)
+        await pilot.press("e")
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        await _wait_for(lambda: review.proposal is not None, pilot, 15)
+        assert all(decision is None for decision in review.decisions.values())
+        assert "0 of 1 hunk(s) accepted, 1 undecided" in plain(review.query_one("#review-title", Static))
+        await pilot.press("ctrl+s")  # nothing accepted yet: nothing is applied
+        await pilot.pause()
+        assert app.screen is review
+        assert source_text(app.session.notebook.cells[1]) == APPEND_CELLS[1]
+        await pilot.press("a", "ctrl+s")
+        await _wait_for(lambda: isinstance(app.screen, NotebookScreen), pilot, 10)
+        assert "concat" in source_text(app.session.notebook.cells[1])

@@ -61,7 +61,8 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         self.kind = kind
         self.index = index
         self.proposal: Proposal | None = None
-        self.decisions: dict[tuple[str, int], bool] = {}
+        # None: undecided. Hunks start undecided so that nothing is applied by default.
+        self.decisions: dict[tuple[str, int], bool | None] = {}
         self.edited: dict[str, str] = {}
         self.reason: str | None = None
         self.hints: tuple[str, ...] = ()
@@ -150,13 +151,10 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
             self.refresh_bindings()
             return
         proposal = outcome.proposal
-        self._title(
-            f"{proposal.kind} · cell {self.index} · from {proposal.source} · "
-            f"{proposal.patch.hunk_count()} hunk(s)"
-        )
         self.query_one("#review-rationale", Static).update(Text(proposal.rationale, style="italic"))
         for key, _hunk in self._hunks():
-            self.decisions[key] = True  # proposed hunks start accepted; x rejects
+            self.decisions[key] = None  # undecided: ctrl+s applies only what a/A accepted
+        self._proposal_title()
         hunks.add_options([Option(self._hunk_label(key), id=f"{key[0]}::{key[1]}") for key, _ in self._hunks()])
         hunks.highlighted = 0
         hunks.focus()
@@ -177,7 +175,7 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
     def _hunk_label(self, key: tuple[str, int]) -> Text:
         cell_index = self.session.notebook.index_of(key[0])
         hunk = dict(self._hunks())[key]
-        mark = {True: ("✓", "green"), False: ("✗", "red")}[self.decisions.get(key, True)]
+        mark = {True: ("✓", "green"), False: ("✗", "red"), None: ("?", "yellow")}[self.decisions.get(key)]
         return Text.assemble(
             (mark[0] + " ", mark[1]),
             f"cell {cell_index} · hunk {key[1] + 1} · ",
@@ -209,6 +207,19 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         hunks = self.query_one("#hunk-list", OptionList)
         for position, (key, _hunk) in enumerate(self._hunks()):
             hunks.replace_option_prompt_at_index(position, self._hunk_label(key))
+        self._proposal_title()
+
+    def _proposal_title(self) -> None:
+        """The header counts the decisions, so it is plain that undecided hunks are not applied."""
+        if self.proposal is None:
+            return
+        proposal = self.proposal
+        accepted = sum(decision is True for decision in self.decisions.values())
+        undecided = sum(decision is None for decision in self.decisions.values())
+        tally = f"{accepted} of {proposal.patch.hunk_count()} hunk(s) accepted"
+        if undecided:
+            tally += f", {undecided} undecided (a accepts)"
+        self._title(f"{proposal.kind} · cell {self.index} · from {proposal.source} · {tally}")
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -241,13 +252,14 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         self._decide([key for key, _ in self._hunks()], False)
 
     def action_edit(self) -> None:
-        """Edit the cell as the accepted hunks would leave it."""
+        """Edit the cell as the hunks not rejected would leave it: opening the editor is a
+        decision about the whole cell, and starting from the proposal saves retyping it."""
         hunks = self._hunks()
         if self.proposal is None or not hunks:
             return
         cell_id = hunks[self._current()][0][0]
         current = source_text(self.session.notebook.cell(cell_id))
-        accepted = {key for key, ok in self.decisions.items() if ok and key[0] == cell_id}
+        accepted = {key for key, ok in self.decisions.items() if ok is not False and key[0] == cell_id}
         try:
             text = apply_patch({cell_id: current}, self.proposal.patch, accepted).get(cell_id, current)
         except PatchError as exc:
@@ -280,7 +292,7 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
     def action_apply(self) -> None:
         if self.proposal is None:
             return
-        accepted = {key for key, ok in self.decisions.items() if ok}
+        accepted = {key for key, ok in self.decisions.items() if ok is True}
         if not accepted and not self.edited:
             self.notify("Nothing accepted: accept a hunk (a) or press Escape to leave.", severity="warning")
             return
