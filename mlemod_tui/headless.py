@@ -22,6 +22,7 @@ from mlemod_tui.core.kernel import choose_kernel
 from mlemod_tui.core.session import NotebookSession, ScoreOptions
 from mlemod_tui.repair_loop import AcceptPolicy, LoopStep, repair_until_reproducible
 from mlemod_tui.report import report_data, write_report
+from mlemod_tui.core.scores import metric_json
 from mlemod_tui.core.notebook import Notebook, load_notebook
 from mlemod_tui.core.order import RunOrder
 from mlemod_tui.core.runtime import stored_timings
@@ -244,6 +245,9 @@ def _json_report(notebook: Notebook, state: dict[str, Any], exit_code: int) -> d
     if loop_result is not None:
         report["reproducible"] = loop_result.reproducible
         report["steps"] = [step.to_json() for step in loop_result.steps]
+    session: NotebookSession | None = state.get("session")
+    if session is not None and state.get("started"):
+        report["metrics"] = [metric_json(c) for c in session.every_score_comparison()]
     if result is not None:
         report.update(result.to_json())
         for cell in report["cells"]:

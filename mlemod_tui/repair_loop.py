@@ -16,6 +16,7 @@ from mlemod_tui.assist.proposer import ProposalOutcome
 from mlemod_tui.core.execution import RunResult
 from mlemod_tui.core.history import build_applied
 from mlemod_tui.core.patch import PatchError
+from mlemod_tui.core.scores import describe_metric, differing
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.errors import MlemodError
 
@@ -63,6 +64,9 @@ def problem_of(session: NotebookSession, result: RunResult) -> tuple[str, int | 
         return ("score-calibration", comparison.today.cell_index if comparison.today else None)
     if comparison.verdict == "not produced yet" and comparison.reference is not None:
         return ("score-calibration", comparison.reference.cell_index)
+    for other in session.every_score_comparison():
+        if other.verdict == "drifted" and other.reference is not None:
+            return ("score-calibration", other.reference.cell_index)
     return None
 
 
@@ -177,3 +181,8 @@ def _describe(kind: str, index: int | None, result: RunResult) -> str:
     if kind == "runtime-reduction":
         return f"over budget (slowest cell {index})"
     return f"score drift (cell {index})"
+
+
+def drifted_metrics(session: NotebookSession) -> list[str]:
+    """One line per stored metric that is not within tolerance today, for the report."""
+    return [describe_metric(c) for c in differing(session.every_score_comparison())]

@@ -8,6 +8,7 @@ from typing import Any
 
 from mlemod_tui.core.notebook import write_atomic
 from mlemod_tui.core.runtime import format_seconds
+from mlemod_tui.core.scores import metric_json
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.repair_loop import LoopResult
 
@@ -33,6 +34,7 @@ def report_data(session: NotebookSession, loop: LoopResult, saved: Path | None) 
             "today": score.today.value if score.today else None,
             "tolerance": score.tolerance,
             "verdict": score.verdict,
+            "metrics": [metric_json(c) for c in session.every_score_comparison()],
         },
         "environment": session.environment.to_json() if session.environment else None,
     }
@@ -59,6 +61,11 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"- **score ({score['metric']}):** reference {score['reference']}, today {score['today']} "
             f"({score['verdict']}, tolerance {score['tolerance']:.0%})"
         )
+    metrics = score.get("metrics") or []
+    if len(metrics) > 1:
+        off = [m for m in metrics if m["verdict"] != "within"]
+        lines.append(f"- **stored metrics:** {len(metrics) - len(off)} of {len(metrics)} within tolerance")
+        lines += [f"  - differs: {m['line']}" for m in off]
     if data["output"]:
         lines.append(f"- **saved:** {data['output']}")
     lines += ["", "## Changes", ""]

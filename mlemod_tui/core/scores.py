@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -37,6 +37,10 @@ __all__ = [
     "ScoreComparison",
     "Verdict",
     "compare_scores",
+    "compare_every_score",
+    "describe_metric",
+    "metric_json",
+    "differing",
     "extract_scores",
     "infer_lower_is_better",
     "normalise_metric_name",
@@ -330,3 +334,74 @@ def compare_scores(
     verdict: Verdict = "within" if relative <= tolerance + 1e-12 else "drifted"
     improved = difference < 0 if reference.lower_is_better else difference > 0
     return ScoreComparison(reference, today, difference, relative, tolerance, verdict, improved)
+
+
+# --------------------------------------------------------------------------
+# Every stored metric, not only the reference
+# --------------------------------------------------------------------------
+
+
+def _keyed(scores: Sequence[Score], cells: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str, int], Score]:
+    """Each score keyed by (its cell's id or position, its name, which occurrence in that cell)."""
+    seen: dict[tuple[str, str], int] = {}
+    keyed: dict[tuple[str, str, int], Score] = {}
+    for score in scores:
+        cell = cells[score.cell_index] if 0 <= score.cell_index < len(cells) else {}
+        where = str(cell.get("id") or f"#{score.cell_index}")
+        count = seen.get((where, score.name), 0)
+        seen[(where, score.name)] = count + 1
+        keyed[(where, score.name, count)] = score
+    return keyed
+
+
+def compare_every_score(
+    stored_cells: Sequence[Mapping[str, Any]],
+    today_cells: Sequence[Mapping[str, Any]],
+    tolerance: float = DEFAULT_TOLERANCE,
+    ran: Collection[int] | None = None,
+) -> list[ScoreComparison]:
+    """Every metric the notebook stored against the same metric today: same cell (by id, else
+    position), same name, same occurrence in that cell. A real notebook stores several
+    (validation and test, per model); only the last one used to be compared, so a drift in
+    the others went unseen. ``ran``: cell indices whose outputs are today's (others count as
+    "not produced yet")."""
+    stored = _keyed(notebook_scores(stored_cells), stored_cells)
+    today = _keyed(notebook_scores(today_cells), today_cells)
+    comparisons = []
+    for key, reference in stored.items():
+        now = today.get(key)
+        if now is not None and ran is not None and now.cell_index not in ran:
+            now = None
+        comparisons.append(compare_scores(reference, now, tolerance))
+    return comparisons
+
+
+def differing(comparisons: Sequence[ScoreComparison]) -> list[ScoreComparison]:
+    """The comparisons that are not within tolerance (drifted, or not produced today)."""
+    return [c for c in comparisons if c.verdict in ("drifted", "not produced yet")]
+
+
+def describe_metric(comparison: ScoreComparison) -> str:
+    """``accuracy (cell 5): 0.951 -> 0.965 (+1.5%)``: one line per metric for reports."""
+    reference, today = comparison.reference, comparison.today
+    assert reference is not None
+    where = f"{reference.name} (cell {reference.cell_index})"
+    if today is None or comparison.difference is None:
+        return f"{where}: {reference.value:g} -> not produced"
+    sign = "+" if comparison.difference >= 0 else "-"
+    relative = comparison.relative if comparison.relative is not None else 0.0
+    return f"{where}: {reference.value:g} -> {today.value:g} ({sign}{relative:.1%})"
+
+
+def metric_json(comparison: ScoreComparison) -> dict[str, Any]:
+    """One stored metric against today's, as the JSON report and ``run --json`` give it."""
+    reference, today = comparison.reference, comparison.today
+    assert reference is not None
+    return {
+        "metric": reference.name,
+        "cell": reference.cell_index,
+        "reference": reference.value,
+        "today": today.value if today else None,
+        "verdict": comparison.verdict,
+        "line": describe_metric(comparison),
+    }

@@ -23,6 +23,7 @@ from mlemod_tui.core.runtime import RuntimeSummary, stored_timings, summarize_ru
 from mlemod_tui.core.scores import (
     Score,
     ScoreComparison,
+    compare_every_score,
     compare_scores,
     reference_score,
     todays_score,
@@ -231,6 +232,17 @@ class NotebookSession:
             if self.runner.runs[today.cell_index].status != "ok":
                 today = None  # outputs still stored from the original, not produced today
         return compare_scores(self.reference, today, self.score_options.tolerance)
+
+    def every_score_comparison(self) -> list[ScoreComparison]:
+        """Every stored metric against today's (the reference is one of them); empty when a
+        ``--target`` or ``--metric`` narrowed the comparison to one number on purpose."""
+        options = self.score_options
+        if options.target is not None or options.metric is not None:
+            return []
+        ran = {index for index, run in self.runner.runs.items() if run.status == "ok"}
+        return compare_every_score(
+            self.notebook.original.cells, self.notebook.cells, options.tolerance, ran
+        )
 
     def overall_result(self, *, interrupted: bool = False) -> RunResult:
         """Today's record of every code cell, whichever runs produced it."""

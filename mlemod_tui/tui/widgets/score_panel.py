@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from mlemod_tui.core.scores import ScoreComparison
+from mlemod_tui.core.scores import ScoreComparison, describe_metric, differing
 
 VERDICT_STYLES = {
     "within": "bold green",
@@ -25,7 +27,9 @@ def _number(value: float | None, percent: bool = False) -> str:
 class ScorePanel(Static):
     """Reference, today, difference, tolerance, verdict."""
 
-    def show(self, comparison: ScoreComparison) -> None:
+    def show(self, comparison: ScoreComparison, every: Sequence[ScoreComparison] = ()) -> None:
+        """``every``: all stored metrics against today's; the panel says how many are within
+        tolerance and names the ones that are not (the reference is one of them)."""
         reference, today = comparison.reference, comparison.today
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold")
@@ -45,4 +49,12 @@ class ScorePanel(Static):
         table.add_row("tolerance", f"±{comparison.tolerance:.0%}")
         verdict = comparison.verdict
         table.add_row("verdict", Text(verdict, style=VERDICT_STYLES.get(verdict, "")))
+        if len(every) > 1 and any(c.today is not None for c in every):  # once something ran
+            off = differing(every)
+            style = "green" if not off else "yellow"
+            table.add_row("stored", Text(f"{len(every) - len(off)} of {len(every)} metrics within", style=style))
+            for other in off[:3]:
+                table.add_row("", Text(describe_metric(other), style="yellow"))
+            if len(off) > 3:
+                table.add_row("", Text(f"… {len(off) - 3} more in the report", style="dim"))
         self.update(table)

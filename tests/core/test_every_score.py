@@ -1,0 +1,36 @@
+"""Every stored metric is compared, not only the last: same cell, same name, same occurrence."""
+
+from __future__ import annotations
+
+from mlemod_tui.core.scores import compare_every_score, describe_metric, differing
+from tests.core.test_scores import code, markdown, stream
+
+STORED = [
+    markdown("# two models"),
+    code("print(...)", stream("validation accuracy: 0.91\ntest accuracy: 0.88\n"), cell_id="a"),
+    code("print(...)", stream("test accuracy: 0.80\ntest accuracy: 0.82\n"), cell_id="b"),
+]
+
+
+def _today(first: str, second: str) -> list[dict[str, object]]:
+    return [STORED[0], code("print(...)", stream(first), cell_id="a"), code("print(...)", stream(second), cell_id="b")]
+
+
+def test_a_drift_in_an_earlier_metric_is_seen_even_when_the_last_one_matches() -> None:
+    today = _today("validation accuracy: 0.91\ntest accuracy: 0.70\n", "test accuracy: 0.80\ntest accuracy: 0.82\n")
+    every = compare_every_score(STORED, today, tolerance=0.05)
+    assert [c.verdict for c in every] == ["within", "drifted", "within", "within"]
+    [off] = differing(every)
+    assert describe_metric(off) == "test accuracy (cell 1): 0.88 -> 0.7 (-20.5%)"
+
+
+def test_same_named_metrics_in_one_cell_pair_by_occurrence() -> None:
+    today = _today("validation accuracy: 0.91\ntest accuracy: 0.88\n", "test accuracy: 0.82\ntest accuracy: 0.80\n")
+    every = compare_every_score(STORED, today, tolerance=0.01)
+    assert [c.verdict for c in every] == ["within", "within", "drifted", "drifted"]
+
+
+def test_a_cell_that_did_not_run_today_has_not_produced_its_metrics() -> None:
+    every = compare_every_score(STORED, STORED, tolerance=0.05, ran={1})
+    assert [c.verdict for c in every] == ["within", "within", "not produced yet", "not produced yet"]
+    assert describe_metric(every[2]) == "test accuracy (cell 2): 0.8 -> not produced"
