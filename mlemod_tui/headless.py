@@ -248,6 +248,7 @@ def _json_report(notebook: Notebook, state: dict[str, Any], exit_code: int) -> d
     session: NotebookSession | None = state.get("session")
     if session is not None and state.get("started"):
         report["metrics"] = [metric_json(c) for c in session.every_score_comparison()]
+        report["noise"] = session.noise.to_json() if session.noise else None
     if result is not None:
         report.update(result.to_json())
         for cell in report["cells"]:

@@ -89,11 +89,18 @@ async def repair_until_reproducible(
     steps: list[LoopStep] = []
     rejection: str | None = None
     attempt = 0
+    noise_checked = False  # a drift within run-to-run noise is not a problem to repair
     while True:
         problem = problem_of(session, result)
         if problem is None:
             return LoopResult(True, result, steps)
         kind, index = problem
+        if kind == "score-calibration" and not noise_checked:
+            noise_checked = True
+            drift = session.drift_to_check()
+            noise = await session.check_noise(drift) if drift is not None else None
+            if noise is not None and noise.within:
+                return LoopResult(True, result, steps, noise.describe())
         if accept == "none":
             return LoopResult(False, result, steps, f"{kind} needed; --accept none applies nothing")
         if attempt >= max_attempts:

@@ -35,6 +35,7 @@ def report_data(session: NotebookSession, loop: LoopResult, saved: Path | None) 
             "tolerance": score.tolerance,
             "verdict": score.verdict,
             "metrics": [metric_json(c) for c in session.every_score_comparison()],
+            "noise": session.noise.to_json() if session.noise else None,
         },
         "environment": session.environment.to_json() if session.environment else None,
     }
@@ -66,6 +67,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         off = [m for m in metrics if m["verdict"] != "within"]
         lines.append(f"- **stored metrics:** {len(metrics) - len(off)} of {len(metrics)} within tolerance")
         lines += [f"  - differs: {m['line']}" for m in off]
+    if score.get("noise"):
+        lines.append(f"- **run-to-run noise:** {score['noise']['line']}")
     if data["output"]:
         lines.append(f"- **saved:** {data['output']}")
     lines += ["", "## Changes", ""]

@@ -16,6 +16,7 @@ from mlemod_tui.core.execution import EventListener, NotebookRunner, RunResult
 from mlemod_tui.core.history import AppliedPatch, PatchHistory
 from mlemod_tui.core.journal import Journal, ReplayResult
 from mlemod_tui.core.kernel import KernelSession
+from mlemod_tui.core.noise import MAX_RERUNS, NoiseCheck, is_seeded, trains
 from mlemod_tui.core.notebook import Notebook, source_text
 from mlemod_tui.core.order import OrderReport, RunOrder, analyze_order, execution_order
 from mlemod_tui.core.provenance import provenance_record
@@ -69,6 +70,7 @@ class NotebookSession:
         self.journal = Journal(notebook.path)
         self.patched_cells: set[str] = set()
         self.predictions: dict[int, list[str]] = {}
+        self.noise: NoiseCheck | None = None  # the last run-to-run noise check, if any
 
     @functools.cached_property
     def reference(self) -> Score | None:
@@ -243,6 +245,46 @@ class NotebookSession:
         return compare_every_score(
             self.notebook.original.cells, self.notebook.cells, options.tolerance, ran
         )
+
+    def drift_to_check(self) -> ScoreComparison | None:
+        """The drift a noise check should look at: the reference's, else the first other."""
+        main = self.score_comparison()
+        if main.verdict == "drifted":
+            return main
+        return next((c for c in self.every_score_comparison() if c.verdict == "drifted"), None)
+
+    async def check_noise(
+        self, comparison: ScoreComparison, *, reruns: int = 5, seconds: float = 60.0
+    ) -> NoiseCheck | None:
+        """Re-run the cells behind a drifted metric (from the last cell at or before it that
+        trains, splits or draws) up to ``reruns`` times within ``seconds`` of today's
+        measured time, and test the stored value against today's values. None when it cannot
+        be judged (a re-run failed, or one run alone is over the time allowed)."""
+        reference, today = comparison.reference, comparison.today
+        if comparison.verdict != "drifted" or reference is None or today is None:
+            return None
+        metric_cell = today.cell_index
+        before = [i for i in self.notebook.code_cell_indices() if i <= metric_cell]
+        sources = {i: source_text(self.notebook.cells[i]) for i in before}
+        start = next((i for i in reversed(before) if trains(sources[i])), metric_cell)
+        span = [i for i in before if i >= start]
+        first = reference.value + (comparison.difference or 0.0)
+        if is_seeded([sources[i] for i in span]):
+            self.noise = NoiseCheck(reference.name, metric_cell, reference.value, (first,), True)
+            return self.noise
+        cost = sum(self.today_seconds().get(i, 0.0) for i in span)
+        runs = min(reruns, MAX_RERUNS, int(seconds // cost) if cost > 0 else reruns)
+        if runs < 2:
+            return None
+        values = [first]
+        for _ in range(runs - 1):
+            result = await self._mark_dirty(self.runner.run_cells(span))
+            again = todays_score(reference, self.notebook.cells)
+            if not result.succeeded or again is None:
+                return None
+            values.append(reference.value + (compare_scores(reference, again).difference or 0.0))
+        self.noise = NoiseCheck(reference.name, metric_cell, reference.value, tuple(values), False)
+        return self.noise
 
     def overall_result(self, *, interrupted: bool = False) -> RunResult:
         """Today's record of every code cell, whichever runs produced it."""
