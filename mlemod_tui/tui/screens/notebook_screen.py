@@ -402,7 +402,9 @@ class NotebookScreen(ProposalActions, Screen[None]):
         self.query_one(RuntimePanel).show(
             session.runtime_summary(), session.today_seconds(), session.stored_seconds, running
         )
-        self.query_one(ScorePanel).show(session.score_comparison(), session.every_score_comparison())
+        self.query_one(ScorePanel).show(
+            session.score_comparison(), session.every_score_comparison(), session.noise
+        )
 
     def _refresh_kernel_bar(self, state: str | None = None) -> None:
         kernel = self.session.kernel

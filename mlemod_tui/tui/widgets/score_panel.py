@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from mlemod_tui.core.noise import NoiseCheck
 from mlemod_tui.core.scores import ScoreComparison, describe_metric, differing
 
 VERDICT_STYLES = {
@@ -27,7 +28,12 @@ def _number(value: float | None, percent: bool = False) -> str:
 class ScorePanel(Static):
     """Reference, today, difference, tolerance, verdict."""
 
-    def show(self, comparison: ScoreComparison, every: Sequence[ScoreComparison] = ()) -> None:
+    def show(
+        self,
+        comparison: ScoreComparison,
+        every: Sequence[ScoreComparison] = (),
+        noise: NoiseCheck | None = None,
+    ) -> None:
         """``every``: all stored metrics against today's; the panel says how many are within
         tolerance and names the ones that are not (the reference is one of them)."""
         reference, today = comparison.reference, comparison.today
@@ -57,4 +63,6 @@ class ScorePanel(Static):
                 table.add_row("", Text(describe_metric(other), style="yellow"))
             if len(off) > 3:
                 table.add_row("", Text(f"… {len(off) - 3} more in the report", style="dim"))
+        if noise is not None:
+            table.add_row("noise", Text(noise.describe(), style="green" if noise.within else "yellow"))
         self.update(table)
