@@ -286,7 +286,17 @@ def todays_score(reference: Score, cells: Sequence[Mapping[str, Any]]) -> Score 
         pool = [s for s in scores if s.cell_index == index and s.name == reference.name]
     if not pool:
         return None
-    return replace(pool[-1], lower_is_better=reference.lower_is_better)
+    same_line = [s for s in pool if line_shape(s.text) == line_shape(reference.text)]
+    return replace((same_line or pool)[-1], lower_is_better=reference.lower_is_better)
+
+
+_NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?")
+
+
+def line_shape(text: str) -> str:
+    """A printed line with its numbers taken out: ``Accuracy: 0.9510`` and ``Accuracy: 0.9650``
+    are the same line of the same cell, ``accuracy   0.97   171`` (a report's row) is not."""
+    return " ".join(_NUMBER.sub("#", text).lower().split())
 
 
 # --------------------------------------------------------------------------
@@ -342,15 +352,17 @@ def compare_scores(
 
 
 def _keyed(scores: Sequence[Score], cells: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str, int], Score]:
-    """Each score keyed by (its cell's id or position, its name, which occurrence in that cell)."""
+    """Each score keyed by (its cell's id or position, its name and printed line, which
+    occurrence of that line in that cell)."""
     seen: dict[tuple[str, str], int] = {}
     keyed: dict[tuple[str, str, int], Score] = {}
     for score in scores:
         cell = cells[score.cell_index] if 0 <= score.cell_index < len(cells) else {}
         where = str(cell.get("id") or f"#{score.cell_index}")
-        count = seen.get((where, score.name), 0)
-        seen[(where, score.name)] = count + 1
-        keyed[(where, score.name, count)] = score
+        label = f"{score.name}\x00{line_shape(score.text)}"
+        count = seen.get((where, label), 0)
+        seen[(where, label)] = count + 1
+        keyed[(where, label, count)] = score
     return keyed
 
 
@@ -361,7 +373,7 @@ def compare_every_score(
     ran: Collection[int] | None = None,
 ) -> list[ScoreComparison]:
     """Every metric the notebook stored against the same metric today: same cell (by id, else
-    position), same name, same occurrence in that cell. A real notebook stores several
+    position), same name on the same printed line (numbers aside), same occurrence. A real notebook stores several
     (validation and test, per model); only the last one used to be compared, so a drift in
     the others went unseen. ``ran``: cell indices whose outputs are today's (others count as
     "not produced yet")."""

@@ -34,3 +34,21 @@ def test_a_cell_that_did_not_run_today_has_not_produced_its_metrics() -> None:
     every = compare_every_score(STORED, STORED, tolerance=0.05, ran={1})
     assert [c.verdict for c in every] == ["within", "within", "not produced yet", "not produced yet"]
     assert describe_metric(every[2]) == "test accuracy (cell 2): 0.8 -> not produced"
+
+
+def test_todays_value_comes_from_the_same_printed_line_as_the_reference() -> None:
+    """Issue 13 item 1: an old classification report had no accuracy row; today's has one,
+    after the notebook's own ``Accuracy:`` line. Today's value is the line's, not the row's."""
+    from mlemod_tui.core.scores import compare_scores, reference_score, todays_score
+
+    stored = [code("print(...)", stream("Accuracy: 0.9510\n"), cell_id="m")]
+    report = "              precision    recall  f1-score   support\n    accuracy                           0.97       171\n"
+    today = [code("print(...)", stream("Accuracy: 0.9650\n" + report), cell_id="m")]
+    reference = reference_score(stored)
+    assert reference is not None
+    now = todays_score(reference, today)
+    assert now is not None and now.value == 0.965
+    comparison = compare_scores(reference, now)
+    assert comparison.difference is not None and abs(comparison.difference - 0.014) < 1e-9
+    [every] = compare_every_score(stored, today)
+    assert every.today is not None and every.today.value == 0.965

@@ -82,7 +82,7 @@ def expired_attributes() -> dict[str, str]:
         if match is None or name in _TYPED:
             continue
         replacement = match.group(1)
-        if note.startswith("It's now available from"):
+        if str(note).startswith("It's now available from"):
             replacement += f".{name}"  # the module it moved to, not the name itself
         found[name] = re.sub(r"\bnp\.", "{mod}.", replacement)
     return found

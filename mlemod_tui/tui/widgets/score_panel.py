@@ -50,7 +50,8 @@ class ScorePanel(Static):
             table.add_row("reference", _number(reference.value, reference.percent))
             table.add_row("today", _number(today.value if today else None, bool(today and today.percent)))
             if today is not None and comparison.difference is not None:
-                relative = f" ({comparison.relative:+.1%})" if comparison.relative is not None else ""
+                sign = "-" if comparison.difference < 0 else "+"
+                relative = f" ({sign}{comparison.relative:.1%})" if comparison.relative is not None else ""
                 table.add_row("difference", f"{comparison.difference:+.4g}{relative}")
         table.add_row("tolerance", f"±{comparison.tolerance:.0%}")
         verdict = comparison.verdict
