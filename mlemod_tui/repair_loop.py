@@ -14,7 +14,9 @@ from typing import Any, Literal
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.proposer import ProposalOutcome
 from mlemod_tui.core.execution import RunResult
-from mlemod_tui.core.history import build_applied
+from mlemod_tui.core.def_use import describe_removed, removed_but_used
+from mlemod_tui.core.history import AppliedPatch, build_applied
+from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.patch import PatchError
 from mlemod_tui.core.scores import describe_metric, differing
 from mlemod_tui.core.session import NotebookSession
@@ -90,6 +92,7 @@ async def repair_until_reproducible(
     rejection: str | None = None
     attempt = 0
     noise_checked = False  # a drift within run-to-run noise is not a problem to repair
+    refused: dict[str, str] = {}  # diff -> why it was refused or rolled back
     while True:
         problem = problem_of(session, result)
         if problem is None:
@@ -133,16 +136,99 @@ async def repair_until_reproducible(
             if on_step:
                 on_step(step)
             continue
+        step.source, step.rationale, step.diff = change.source, change.rationale, change.diff
+        if change.diff in refused:
+            step.note = "the same change was refused before: " + refused[change.diff]
+            if on_step:
+                on_step(step)
+            return LoopResult(False, result, steps, step.note)
+        harm = _removes_needed_names(session, change)
+        if harm:
+            step.note = f"refused: {harm}"
+            refused[change.diff] = step.note
+            rejection = f"The last patch was refused: it {harm}. Keep every name later cells use."
+            if on_step:
+                on_step(step)
+            continue
+        before = _measure(session, result)
         session.apply(change)
-        step.source, step.rationale, step.diff, step.applied = (
-            change.source,
-            change.rationale,
-            change.diff,
-            True,
-        )
+        step.applied = True
         if on_step:
             on_step(step)
         result = await _rerun(session, kind, change.cell_ids)
+        worse = _not_further(session, kind, before, result)
+        if worse:
+            session.undo()  # exact, journaled
+            step.applied = False
+            step.note = f"rolled back: {worse}"
+            refused[change.diff] = step.note
+            rejection = f"The last patch was applied and rolled back: {worse}."
+            if on_step:
+                on_step(step)
+            result = await _rerun(session, kind, change.cell_ids)
+
+
+@dataclass(frozen=True)
+class _Before:
+    """Where the notebook stood before a patch: the figure the patch must improve."""
+
+    failure: tuple[int, str, str] | None  # run position, ename, evalue of the first failure
+    seconds: float
+    score_gap: float | None
+
+
+def _position(session: NotebookSession, index: int) -> int:
+    order = session.execution_order()
+    return order.index(index) if index in order else index
+
+
+def _measure(session: NotebookSession, result: RunResult) -> _Before:
+    failure = result.first_failure
+    first = None
+    if failure is not None and failure.error is not None:
+        first = (_position(session, failure.index), failure.error.ename, failure.error.evalue)
+    gap = session.score_comparison().difference
+    return _Before(
+        first,
+        session.runtime_summary().total_today,
+        abs(gap) if gap is not None else None,
+    )
+
+
+def _not_further(session: NotebookSession, kind: str, before: _Before, result: RunResult) -> str:
+    """Why the patched notebook is not further than before ("" when it is)."""
+    failure = result.first_failure
+    if kind == "error-repair":
+        if failure is None or failure.error is None:
+            return ""
+        now = (_position(session, failure.index), failure.error.ename, failure.error.evalue)
+        if before.failure is not None and now[0] < before.failure[0]:
+            return f"cell {failure.index}, which ran before, fails now ({failure.error.ename})"
+        if before.failure is not None and now == before.failure:
+            return f"cell {failure.index} still fails the same way ({failure.error.ename})"
+        return ""
+    if failure is not None and failure.error is not None:
+        return f"cell {failure.index} fails after it ({failure.error.ename})"
+    if kind == "runtime-reduction":
+        after = session.runtime_summary().total_today
+        if after >= before.seconds:
+            return f"the run did not get faster ({before.seconds:.2f} s before, {after:.2f} s after)"
+        return ""
+    gap = session.score_comparison().difference
+    if before.score_gap is not None and gap is not None and abs(gap) >= before.score_gap:
+        return "the score did not move toward the stored one"
+    return ""
+
+
+def _removes_needed_names(session: NotebookSession, change: AppliedPatch) -> str:
+    """``removes `threshold`, used by cell 6`` when the patch drops a name a later cell reads."""
+    notebook = session.notebook
+    cells = [
+        (index, notebook.cells[index].id, source_text(notebook.cells[index]))
+        for index in session.execution_order()
+    ]
+    found = removed_but_used(change.before, change.after, cells)
+    return describe_removed(found) if found else ""
 
 
 async def _propose(

@@ -112,3 +112,83 @@ def test_accept_none_applies_nothing(tmp_path: Path) -> None:
     path = _write(tmp_path, CRASHING)
     assert main(["run", str(path), "--accept", "none", "--quiet"]) == 1
     assert not (tmp_path / ".mlemod").exists()
+
+
+THRESHOLD = [
+    "base = 5\nthreshold = base * 2\nraise ValueError('not yet')",
+    "print('threshold is', threshold)",
+]
+DELETES_THRESHOLD = """Remove the failing line.
+
+```diff
+--- a/cell/{cid}
++++ b/cell/{cid}
+@@ -1,3 +1,1 @@
+ base = 5
+-threshold = base * 2
+-raise ValueError('not yet')
+```
+"""
+KEEPS_THRESHOLD = """Drop only the raise.
+
+```diff
+--- a/cell/{cid}
++++ b/cell/{cid}
+@@ -1,3 +1,2 @@
+ base = 5
+ threshold = base * 2
+-raise ValueError('not yet')
+```
+"""
+
+
+def test_a_patch_that_removes_a_name_a_later_cell_uses_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11: the model deletes ``threshold = ...``; cell 1 reads it. Refused before it is
+    applied, the reason goes back to the model, and its second answer is kept."""
+    path = _write(tmp_path, THRESHOLD)
+    cid = _cell_id(path, 0)
+    replies = [DELETES_THRESHOLD.format(cid=cid), KEEPS_THRESHOLD.format(cid=cid)]
+    with FakeOllama(reply=replies) as server:
+        capsys.readouterr()
+        code = main(["run", str(path), "--accept", "all", "--ollama-host", server.url, "--quiet", "--json"])
+        second_prompt = server.chat_requests()[1]["messages"][-1]["content"]
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0, data
+    first, second = data["steps"]
+    assert first["applied"] is False and "removes `threshold`, used by cell 1" in first["note"]
+    assert "removes `threshold`" in second_prompt
+    assert second["applied"] is True
+    saved = nbformat.read(tmp_path / "nb.modernized.ipynb", as_version=4)
+    assert saved.cells[0].source == "base = 5\nthreshold = base * 2"
+
+
+MAKES_IT_WORSE = """```diff
+--- a/cell/{cid}
++++ b/cell/{cid}
+@@ -1,1 +1,1 @@
+-values = [3, 4, 5]
++values = [3, 4, 5] + undefined_name
+```
+"""
+
+
+def test_a_patch_that_makes_an_earlier_cell_fail_is_rolled_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The crash is in cell 1; a patch to cell 0 makes cell 0 fail: rolled back exactly."""
+    cells = ["values = [3, 4, 5]", "total = sum(values)\nmean = total / len(valuez)"]
+    path = _write(tmp_path, cells)
+    reply = MAKES_IT_WORSE.format(cid=_cell_id(path, 0))
+    with FakeOllama(reply=reply) as server:
+        capsys.readouterr()
+        code = main(
+            ["run", str(path), "--accept", "all", "--ollama-host", server.url, "--max-attempts", "1", "--quiet", "--json"]
+        )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    [step] = data["steps"]
+    assert step["applied"] is False and "rolled back: cell 0, which ran before, fails now" in step["note"]
+    saved = nbformat.read(tmp_path / "nb.modernized.ipynb", as_version=4)
+    assert [c.source for c in saved.cells] == cells
+    events = [json.loads(line)["event"] for line in (tmp_path / ".mlemod" / "nb.journal.jsonl").read_text().splitlines()]
+    assert events == ["applied", "undone"]
