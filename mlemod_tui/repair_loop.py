@@ -93,8 +93,16 @@ async def repair_until_reproducible(
     attempt = 0
     noise_checked = False  # a drift within run-to-run noise is not a problem to repair
     refused: dict[str, str] = {}  # diff -> why it was refused or rolled back
+    kernel_dirty = False  # cells re-ran after a patch in a kernel that ran the old code
     while True:
         problem = problem_of(session, result)
+        if problem is None and kernel_dirty:
+            # Verified from a fresh kernel: names left over from a failed run must not make
+            # a patched notebook look reproducible when a fresh run of it fails.
+            await session.restart()
+            result = await session.run_all()
+            kernel_dirty = False
+            continue
         if problem is None:
             return LoopResult(True, result, steps)
         kind, index = problem
@@ -156,6 +164,7 @@ async def repair_until_reproducible(
         if on_step:
             on_step(step)
         result = await _rerun(session, kind, change.cell_ids)
+        kernel_dirty = kind == "error-repair"
         worse = _not_further(session, kind, before, result)
         if worse:
             session.undo()  # exact, journaled

@@ -192,3 +192,25 @@ def test_a_patch_that_makes_an_earlier_cell_fail_is_rolled_back(tmp_path: Path, 
     assert [c.source for c in saved.cells] == cells
     events = [json.loads(line)["event"] for line in (tmp_path / ".mlemod" / "nb.journal.jsonl").read_text().splitlines()]
     assert events == ["applied", "undone"]
+
+
+REPLACES_THE_CELL = """```python
+base = 5
+```
+"""
+
+
+def test_reproducible_is_judged_from_a_fresh_kernel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11: ``threshold`` survives in the kernel from the failed run of cell 0; a reply that
+    replaces cell 0 with ``base = 5`` passes the in-kernel re-run, but not a fresh one."""
+    # set through globals(), so the static def-use check cannot see the name go
+    cells = ["base = 5\nglobals()['threshold'] = base * 2\nraise ValueError('not yet')", THRESHOLD[1]]
+    path = _write(tmp_path, cells)
+    with FakeOllama(reply=REPLACES_THE_CELL) as server:
+        capsys.readouterr()
+        code = main(
+            ["run", str(path), "--accept", "all", "--ollama-host", server.url, "--max-attempts", "1", "--quiet", "--json"]
+        )
+    data = json.loads(capsys.readouterr().out)
+    assert data["steps"][0]["applied"] is True
+    assert (code, data["reproducible"], data["error"]["ename"]) == (1, False, "NameError")
