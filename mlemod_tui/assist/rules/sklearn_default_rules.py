@@ -51,14 +51,6 @@ _CV = Callee.of(
     modules=SK,
 )
 
-_SGD_FAMILY = Callee.of(
-    "SGDClassifier",
-    "SGDRegressor",
-    "Perceptron",
-    "PassiveAggressiveClassifier",
-    "PassiveAggressiveRegressor",
-    modules=SK,
-)
 _SGD_CALL = r"\b(?:SGDClassifier|SGDRegressor|Perceptron|PassiveAggressive(?:Classifier|Regressor))\("
 
 RULES: list[Rule] = [
@@ -150,7 +142,7 @@ RULES: list[Rule] = [
         "(`max_iter=1000`) until the loss stops improving",
         replacement="`SGDClassifier(max_iter=5, tol=None)` to reproduce",
         triggers=(_SGD_CALL + r"(?![^)]*\b(?:max_iter|n_iter)\s*=)",),
-        transformer=pin(_SGD_FAMILY, "max_iter", "5", unless=("n_iter",), max_positional=0),
+        transformer=pin(fx.SGD_FAMILY, "max_iter", "5", unless=("n_iter",), max_positional=0),
     ),
     Rule(
         id="sklearn-sgd-tol-default",
@@ -161,7 +153,7 @@ RULES: list[Rule] = [
         "to run every epoch asked for",
         replacement="`tol=None` to run every epoch, as before",
         triggers=(_SGD_CALL + r"(?![^)]*\btol\s*=)",),
-        transformer=pin(_SGD_FAMILY, "tol", "None", max_positional=0),
+        transformer=pin(fx.SGD_FAMILY, "tol", "None", max_positional=0),
     ),
     Rule(
         id="sklearn-tsne-init-default",

@@ -81,6 +81,17 @@ class ImputerFix(_Moved):
         return remove_kwargs(updated_node, drop)
 
 
+# Linear models trained by stochastic gradient descent: they shared ``n_iter`` (0.21: gone).
+SGD_FAMILY = Callee.of(
+    "SGDClassifier",
+    "SGDRegressor",
+    "Perceptron",
+    "PassiveAggressiveClassifier",
+    "PassiveAggressiveRegressor",
+    modules=SK,
+)
+
+
 class GmmFix(_Moved):
     """``GMM(n_components=3, n_iter=50)`` -> ``GaussianMixture(n_components=3, max_iter=50,
     covariance_type='diag')``: the old class defaulted to diagonal covariances, the new one to

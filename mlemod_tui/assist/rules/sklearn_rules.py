@@ -243,17 +243,7 @@ RULES: list[Rule] = [
         "`tol=None` they run every epoch, as `n_iter` did)",
         replacement="`SGDClassifier(max_iter=n, tol=None)`",
         triggers=(r"\b(?:SGD|Perceptron|PassiveAggressive)\w*\([^)]*\bn_iter\s*=",),
-        transformer=kwargs(
-            Callee.of(
-                "SGDClassifier",
-                "SGDRegressor",
-                "Perceptron",
-                "PassiveAggressiveClassifier",
-                "PassiveAggressiveRegressor",
-                modules=SK,
-            ),
-            rename={"n_iter": "max_iter"},
-        ),
+        transformer=kwargs(fx.SGD_FAMILY, rename={"n_iter": "max_iter"}),
         crash=Crash(
             _TE,
             r"(?:SGD\w*|Perceptron|PassiveAggressive\w*)\.__init__\(\) got an unexpected "
