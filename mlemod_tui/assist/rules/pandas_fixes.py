@@ -15,6 +15,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     expr,
     is_true,
     kwarg,
+    make_kwarg,
     parse_expression,
     positional,
     qualified,
@@ -613,3 +614,88 @@ class Sort(RuleTransformer):
         elif not pos:
             return replace_func(call, "sort_index")  # sort(ascending=...) sorted by the index
         return call
+
+
+_POSITIONAL_CRASH = re.compile(
+    r"^(DataFrame|Series)\.(\w+)\(\) takes (?:from \d+ to )?(\d+) positional arguments? "
+    r"but \d+ (?:were|was) given"
+)
+
+
+def _parameter_names(owner: str, method: str) -> list[str]:
+    """The installed pandas' parameter names of ``owner.method`` after ``self``, in order:
+    arguments that became keyword-only kept their old positional order."""
+    try:
+        import inspect
+
+        import pandas as pd
+    except ImportError:  # pandas not beside the app: the kernel's error still says enough
+        return []
+    function = getattr(getattr(pd, owner, None), method, None)
+    if function is None:
+        return []
+    try:
+        parameters = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return []
+    return [p for p in parameters if p not in ("self", "args", "kwargs")]
+
+
+class PositionalToKeyword(RuleTransformer):
+    """Crash-only: ``df.any(1)``, ``df.drop('col', 1)`` -- pandas 2/3 made arguments after the
+    first keyword-only. The crash names the method and how many positions it still takes;
+    the extra ones get their keyword from the installed pandas' own signature. Only calls on
+    the failing line are touched (``np.sum(a, 1)`` elsewhere is fine)."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        crash = self.ctx.crash
+        match = _POSITIONAL_CRASH.match(crash.evalue) if crash is not None else None
+        if crash is None or match is None or call_name(original_node) != match.group(2):
+            return updated_node
+        if not isinstance(original_node.func, cst.Attribute):
+            return updated_node
+        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        allowed = int(match.group(3)) - 1  # the count includes self
+        names = _parameter_names(match.group(1), match.group(2))
+        args = list(updated_node.args)
+        positions = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        extra = positions[allowed:]
+        if not extra or len(positions) > len(names):
+            return updated_node
+        taken = {a.keyword.value for a in args if a.keyword is not None}
+        for number, i in enumerate(positions):
+            if i in extra:
+                if names[number] in taken:
+                    return updated_node
+                args[i] = make_kwarg(names[number], args[i].value).with_changes(comma=args[i].comma)
+        self.hit(original_node)
+        return updated_node.with_changes(args=args)
+
+
+class MplStyleOption(RuleTransformer):
+    """``pd.set_option('display.mpl_style', 'default')`` -> ``matplotlib.style.use('ggplot')``:
+    the option (removed in pandas 0.20) switched matplotlib to a ggplot-like look."""
+
+    def _style(self) -> cst.BaseExpression:
+        mpl = self.module_name("matplotlib", "matplotlib")
+        return parse_expression(f"{mpl}.style.use('ggplot')")
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) != "set_option" or not original_node.args:
+            return updated_node
+        if string_value(original_node.args[0].value) not in ("display.mpl_style", "mpl_style"):
+            return updated_node
+        if len(original_node.args) > 2:
+            return updated_node  # more options in the same call: leave it to a person
+        self.hit(original_node)
+        return self._style()
+
+    def leave_Assign(
+        self, original_node: cst.Assign, updated_node: cst.Assign
+    ) -> cst.BaseSmallStatement:
+        target = dotted(original_node.targets[0].target) if len(original_node.targets) == 1 else None
+        if target is None or not target.endswith("options.display.mpl_style"):
+            return updated_node
+        self.hit(original_node)
+        return cst.Expr(self._style())

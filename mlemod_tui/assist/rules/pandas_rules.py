@@ -236,6 +236,32 @@ RULES: list[Rule] = [
         crash=Crash(_AE, r"module 'pandas' has no attribute '(?:rolling_|expanding_|ewm)"),
     ),
     Rule(
+        id="pandas-positional-keyword-only",
+        library="pandas",
+        changed_in="2.0/3.0 (deprecated 1.x)",
+        kind="crash",
+        summary="pandas made the arguments after the first keyword-only (`df.any(1)`, "
+        "`df.drop('col', 1)`)",
+        replacement="`df.any(axis=1)`, `df.drop('col', axis=1)`",
+        triggers=(r"\.\w+\([^)]*,|\.\w+\(\s*[-\w'\"]",),
+        transformer=factory(fx.PositionalToKeyword),
+        crash=Crash(
+            _TE, r"^(?:DataFrame|Series)\.\w+\(\) takes (?:from \d+ to )?\d+ positional argument"
+        ),
+        crash_only=True,
+    ),
+    Rule(
+        id="pandas-mpl-style-option",
+        library="pandas",
+        changed_in="0.20 (deprecated 0.18)",
+        kind="crash",
+        summary="the `display.mpl_style` option was removed",
+        replacement="`matplotlib.style.use('ggplot')` (the look the option gave)",
+        triggers=(r"mpl_style",),
+        transformer=factory(fx.MplStyleOption),
+        crash=Crash(("OptionError", "KeyError", "AttributeError"), r"mpl_style"),
+    ),
+    Rule(
         id="pandas-sort",
         library="pandas",
         changed_in="0.20 (deprecated 0.17)",
