@@ -103,3 +103,29 @@ async def test_hunks_start_undecided_and_apply_needs_an_accepted_one(write_noteb
         await pilot.press("a", "ctrl+s")
         await _wait_for(lambda: isinstance(app.screen, NotebookScreen), pilot, 10)
         assert "concat" in source_text(app.session.notebook.cells[1])
+
+
+SLOW_THEN_FOREST = [
+    "import time\nfrom sklearn.ensemble import RandomForestClassifier\ntime.sleep(0.5)",
+    "rf = RandomForestClassifier(n_estimators=2)\nrf.fit([[0], [1]], [0, 1])",
+]
+
+
+async def test_review_header_names_the_patched_cell(write_notebook) -> None:
+    """Issue 13 item 5: a runtime proposal asked for the slowest cell (0) patches cell 1; the
+    header says cell 1, and where the request came from."""
+    path: Path = write_notebook(SLOW_THEN_FOREST)
+    seen: list[object] = []
+    app = make_app(path)
+    app.assistant = Assistant(None)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await _kernel_ready(app, pilot)
+        await pilot.press("a")
+        await _wait_for(_completed(seen), pilot, 30)
+        await pilot.press("b")
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        await _wait_for(lambda: review.proposal is not None, pilot, 15)
+        assert review.proposal.patch.cell_ids() == [app.session.notebook.cells[1].id]
+        title = plain(review.query_one("#review-title", Static))
+        assert title.startswith("runtime-reduction · cell 1 (asked for cell 0) · from rule:")

@@ -219,7 +219,18 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         tally = f"{accepted} of {proposal.patch.hunk_count()} hunk(s) accepted"
         if undecided:
             tally += f", {undecided} undecided (a accepts)"
-        self._title(f"{proposal.kind} · cell {self.index} · from {proposal.source} · {tally}")
+        self._title(f"{proposal.kind} · {self._patched_cells()} · from {proposal.source} · {tally}")
+
+    def _patched_cells(self) -> str:
+        """The cells the patch changes (not the cell the request started from, which a
+        runtime or score proposal often does not touch), and that cell when it differs."""
+        assert self.proposal is not None
+        notebook = self.session.notebook
+        indices = sorted(notebook.index_of(cell_id) for cell_id in self.proposal.patch.cell_ids())
+        words = ("cell " if len(indices) == 1 else "cells ") + ", ".join(map(str, indices))
+        if indices and self.index not in indices:
+            words += f" (asked for cell {self.index})"
+        return words
 
     # -- actions ---------------------------------------------------------------------------
 
