@@ -52,6 +52,15 @@ MATPLOTLIB = [
         name="pyplot",
     ),
     Case(
+        "mpl-color-cycle",
+        "plt.rcParams['axes.color_cycle'] = ['r', 'g']\nfirst = plt.rcParams['axes.prop_cycle'].by_key()['color'][0]",
+        "plt.rcParams['axes.prop_cycle'] = matplotlib.cycler(color=['r', 'g'])\n"
+        "first = plt.rcParams['axes.prop_cycle'].by_key()['color'][0]",
+        M,
+        error=("KeyError", "'axes.color_cycle' is not a valid value for rcParam"),
+        check="first == 'r'",
+    ),
+    Case(
         "mpl-set-axis-bgcolor",
         "fig, ax = plt.subplots()\nax.set_axis_bgcolor('w')",
         "fig, ax = plt.subplots()\nax.set_facecolor('w')",

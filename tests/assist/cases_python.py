@@ -121,4 +121,11 @@ PYTHON = [
         syntax_only=True,
         error=("ModuleNotFoundError", "No module named 'imghdr'"),
     ),
+    Case(
+        "ipython-set-matplotlib-formats",
+        "from IPython.display import set_matplotlib_formats\nset_matplotlib_formats('png')",
+        "from matplotlib_inline.backend_inline import set_matplotlib_formats\nset_matplotlib_formats('png')",
+        "import matplotlib\nmatplotlib.use('Agg')\n",
+        error=("ImportError", "cannot import name 'set_matplotlib_formats'"),
+    ),
 ]

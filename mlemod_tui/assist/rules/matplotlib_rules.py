@@ -21,6 +21,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     set_kwarg,
     string,
     with_args,
+    with_string,
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import (
@@ -45,6 +46,41 @@ def _not_seaborn(call: cst.Call, t: RuleTransformer) -> bool:
     receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
     target = qualified(receiver, t.ctx) if receiver is not None else None
     return target is None or not target.startswith(_NOT_SEABORN)
+
+
+class ColorCycle(RuleTransformer):
+    """``rcParams['axes.color_cycle'] = colors`` -> ``rcParams['axes.prop_cycle'] =
+    matplotlib.cycler(color=colors)``, and ``rc('axes', color_cycle=colors)`` likewise."""
+
+    def _cycler(self, colors: cst.BaseExpression) -> cst.BaseExpression:
+        mpl = self.module_name("matplotlib", "matplotlib")
+        return expr(f"{mpl}.cycler(color=__c__)", c=colors)
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        if len(updated_node.targets) != 1:
+            return updated_node
+        target = updated_node.targets[0].target
+        if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
+            return updated_node
+        key = target.slice[0].slice
+        if not isinstance(key, cst.Index) or not isinstance(key.value, cst.SimpleString):
+            return updated_node
+        if key.value.evaluated_value != "axes.color_cycle":
+            return updated_node
+        self.hit(original_node)
+        new_key = key.with_changes(value=with_string(key.value, "axes.prop_cycle"))
+        new_target = target.with_changes(slice=[target.slice[0].with_changes(slice=new_key)])
+        return updated_node.with_changes(
+            targets=[updated_node.targets[0].with_changes(target=new_target)],
+            value=self._cycler(updated_node.value),
+        )
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        arg = kwarg(updated_node, "color_cycle")
+        if call_name(original_node) != "rc" or arg is None:
+            return updated_node
+        self.hit(original_node)
+        return set_kwarg(remove_kwargs(updated_node, ["color_cycle"]), "prop_cycle", self._cycler(arg.value))
 
 
 class AxisBgcolor(RuleTransformer):
@@ -225,6 +261,17 @@ RULES: list[Rule] = [
             }
         ),
         crash=Crash(("AttributeError", "ImportError"), r"'matplotlib\.cm'.*'get_cmap'|get_cmap"),
+    ),
+    Rule(
+        id="mpl-color-cycle",
+        library="matplotlib",
+        changed_in="2.0 (deprecated 1.5)",
+        kind="crash",
+        summary="the `axes.color_cycle` rcParam was replaced by `axes.prop_cycle`",
+        replacement="`plt.rcParams['axes.prop_cycle'] = matplotlib.cycler(color=colors)`",
+        triggers=(r"color_cycle",),
+        transformer=factory(ColorCycle),
+        crash=Crash(("KeyError", "ValueError"), r"'axes\.color_cycle' is not a valid value for rcParam"),
     ),
     Rule(
         id="mpl-set-axis-bgcolor",

@@ -594,4 +594,29 @@ RULES: list[Rule] = [
         hint="PIL names formats in capitals ('JPEG') where imghdr said 'jpeg', and raises on a "
         "file that is not an image instead of returning None.",
     ),
+    Rule(
+        id="ipython-set-matplotlib-formats",
+        library="IPython",
+        changed_in="8.0 (deprecated 7.23)",
+        kind="crash",
+        summary="`IPython.display.set_matplotlib_formats` moved to matplotlib-inline",
+        replacement="`from matplotlib_inline.backend_inline import set_matplotlib_formats`",
+        triggers=(r"set_matplotlib_formats",),
+        transformer=moved(
+            {
+                "IPython.display.set_matplotlib_formats": (
+                    "matplotlib_inline.backend_inline.set_matplotlib_formats"
+                ),
+                "IPython.core.display.set_matplotlib_formats": (
+                    "matplotlib_inline.backend_inline.set_matplotlib_formats"
+                ),
+            }
+        ),
+        crash=Crash(
+            ("ImportError", "AttributeError"),
+            r"(?:cannot import name|has no attribute) 'set_matplotlib_formats'",
+        ),
+        hint="If the import sits in a helper module beside the notebook (a preamble.py), "
+        "change it there: the notebook's cells cannot.",
+    ),
 ]
