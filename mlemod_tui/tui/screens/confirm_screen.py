@@ -12,7 +12,12 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[str]):
     """Dismisses with the chosen answer's key, or "cancel" on Escape."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        # Arrows, not only Tab: people reach for them, and Enter must press what they chose.
+        Binding("left,up", "move_focus(-1)", "Previous", show=False),
+        Binding("right,down", "move_focus(1)", "Next", show=False),
+    ]
 
     def __init__(self, question: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -29,6 +34,13 @@ class ConfirmScreen(ModalScreen[str]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         assert event.button.id is not None
         self.dismiss(event.button.id.removeprefix("answer-"))
+
+    def action_move_focus(self, step: int) -> None:
+        """Focus the neighbouring button; at either end the focus stays put."""
+        buttons = list(self.query(Button))
+        current = self.focused if isinstance(self.focused, Button) else None
+        position = buttons.index(current) if current in buttons else 0
+        buttons[max(0, min(position + step, len(buttons) - 1))].focus()
 
     def action_cancel(self) -> None:
         self.dismiss("cancel")
