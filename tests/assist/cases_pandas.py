@@ -64,6 +64,14 @@ PANDAS = [
         name="drop",
     ),
     Case(
+        "pandas-level-reduction",
+        "totals = s.sum(level=0)",
+        "totals = s.groupby(level=0).sum()",
+        P + "s = pd.Series([1, 2, 3], index=pd.MultiIndex.from_tuples([('a', 1), ('a', 2), ('b', 1)]))\n",
+        error=("TypeError", "sum() got an unexpected keyword argument 'level'"),
+        check="totals.to_dict() == {'a': 3, 'b': 3}",
+    ),
+    Case(
         "pandas-mpl-style-option",
         "pd.set_option('display.mpl_style', 'default')\nface = matplotlib.rcParams['axes.facecolor']",
         "matplotlib.style.use('ggplot')\nface = matplotlib.rcParams['axes.facecolor']",

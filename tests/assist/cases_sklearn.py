@@ -405,6 +405,30 @@ SKLEARN = [
         name="size-only",
     ),
     Case(
+        "sklearn-agglomerative-affinity",
+        "ag = AgglomerativeClustering(n_clusters=3, affinity='euclidean').fit(X)",
+        "ag = AgglomerativeClustering(n_clusters=3, metric='euclidean').fit(X)",
+        S + "from sklearn.cluster import AgglomerativeClustering\n",
+        error=("TypeError", "unexpected keyword argument 'affinity'"),
+        check="len(set(ag.labels_)) == 3",
+    ),
+    Case(
+        "sklearn-compute-importances",
+        "rf = RandomForestClassifier(n_estimators=5, compute_importances=True, random_state=0).fit(X, y)",
+        "rf = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)",
+        ENS,
+        error=("TypeError", "unexpected keyword argument 'compute_importances'"),
+        check="len(rf.feature_importances_) == 4",
+    ),
+    Case(
+        "sklearn-multiclass-average",
+        "p = precision_score(y, y)",
+        "p = precision_score(y, y, average='weighted')",
+        S + "from sklearn.metrics import precision_score\n",
+        error=("ValueError", "Target is multiclass but average='binary'"),
+        check="p == 1.0",
+    ),
+    Case(
         "sklearn-gmm",
         "from sklearn.mixture import GMM\ng = GMM(n_components=2, n_iter=50, random_state=0)\n"
         "g.fit(X)\nc = g.covars_",

@@ -699,3 +699,27 @@ class MplStyleOption(RuleTransformer):
             return updated_node
         self.hit(original_node)
         return cst.Expr(self._style())
+
+
+_LEVEL_REDUCTIONS = frozenset(
+    {"sum", "mean", "median", "min", "max", "std", "var", "prod", "count", "any", "all", "sem",
+     "skew", "kurt", "mad"}
+)
+
+
+class LevelReduction(RuleTransformer):
+    """``s.sum(level=0)`` -> ``s.groupby(level=0).sum()``: reductions lost ``level=`` in 2.0."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        name = call_name(original_node)
+        level = kwarg(updated_node, "level")
+        if name not in _LEVEL_REDUCTIONS or level is None:
+            return updated_node
+        if not isinstance(updated_node.func, cst.Attribute):
+            return updated_node
+        if qualified(original_node.func.value, self.ctx) is not None:  # type: ignore[attr-defined]
+            return updated_node  # np.sum(..., level=) is not a pandas reduction
+        rest = remove_kwargs(updated_node, ["level"])
+        self.hit(original_node)
+        grouped = expr("__r__.groupby(level=__l__)", r=atom(updated_node.func.value), l=level.value)
+        return rest.with_changes(func=cst.Attribute(value=grouped, attr=cst.Name(name or "sum")))

@@ -262,6 +262,17 @@ RULES: list[Rule] = [
         crash=Crash(("OptionError", "KeyError", "AttributeError"), r"mpl_style"),
     ),
     Rule(
+        id="pandas-level-reduction",
+        library="pandas",
+        changed_in="2.0 (deprecated 1.3)",
+        kind="crash",
+        summary="reductions no longer take `level=` (`s.sum(level=0)`)",
+        replacement="`s.groupby(level=0).sum()`",
+        triggers=(r"\.\w+\([^)]*\blevel\s*=",),
+        transformer=factory(fx.LevelReduction),
+        crash=Crash(_TE, r"^\w+\(\) got an unexpected keyword argument 'level'"),
+    ),
+    Rule(
         id="pandas-sort",
         library="pandas",
         changed_in="0.20 (deprecated 0.17)",

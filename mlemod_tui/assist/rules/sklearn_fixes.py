@@ -663,3 +663,22 @@ class FlagOnly(RuleTransformer):
             ):
                 self.hit(original_node, fixed=False)
         return updated_node
+
+
+class MulticlassAverage(RuleTransformer):
+    """Crash-only: ``precision_score(y, p)`` on a multiclass target. Before 0.18 the default
+    ``average='binary'`` fell back to ``'weighted'`` for multiclass targets (with a warning),
+    so that is what the notebook's stored numbers are; only calls on the failing line."""
+
+    _SCORES = frozenset({"precision_score", "recall_score", "f1_score", "fbeta_score", "jaccard_score"})
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        crash = self.ctx.crash
+        if crash is None or call_name(original_node) not in self._SCORES:
+            return updated_node
+        if kwarg(original_node, "average") is not None or has_star_kwargs(original_node):
+            return updated_node
+        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        self.hit(original_node)
+        return append_arg(updated_node, make_kwarg("average", "'weighted'"))
