@@ -405,6 +405,13 @@ SKLEARN = [
         name="size-only",
     ),
     Case(
+        "sklearn-externals-six",
+        "from sklearn.externals.six import StringIO\nbuf = StringIO()\nbuf.write('x')",
+        "from io import StringIO\nbuf = StringIO()\nbuf.write('x')",
+        error=("ModuleNotFoundError", "No module named 'sklearn.externals.six'"),
+        check="buf.getvalue() == 'x'",
+    ),
+    Case(
         "sklearn-agglomerative-affinity",
         "ag = AgglomerativeClustering(n_clusters=3, affinity='euclidean').fit(X)",
         "ag = AgglomerativeClustering(n_clusters=3, metric='euclidean').fit(X)",

@@ -251,6 +251,24 @@ RULES: list[Rule] = [
         ),
     ),
     Rule(
+        id="sklearn-externals-six",
+        library="scikit-learn",
+        changed_in="0.23 (deprecated 0.21)",
+        kind="crash",
+        summary="`sklearn.externals.six` (a Python 2 compatibility copy) was removed",
+        replacement="`from io import StringIO` (Python 3's own names)",
+        triggers=(r"externals\.six",),
+        transformer=moved(
+            {
+                "sklearn.externals.six.StringIO": "io.StringIO",
+                "sklearn.externals.six.BytesIO": "io.BytesIO",
+                "sklearn.externals.six.moves.cPickle": "pickle",
+                "sklearn.externals.six.moves.range": "builtins.range",
+            }
+        ),
+        crash=Crash(_MNF + _IE, r"No module named 'sklearn\.externals\.six'"),
+    ),
+    Rule(
         id="sklearn-agglomerative-affinity",
         library="scikit-learn",
         changed_in="1.4 (deprecated 1.2)",
