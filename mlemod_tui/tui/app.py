@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from mlemod_tui.assist.assistant import Assistant
@@ -18,6 +20,13 @@ from mlemod_tui.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes,
 class MlemodApp(App[int]):
     TITLE = "mlemod-tui"
     CSS_PATH = str(stylesheet_path())
+    # Textual's own ctrl+q exits at once and its ctrl+c only says how to quit: both become
+    # our quit, which asks when today's results are unsaved. (A focused editor still copies
+    # on ctrl+c: this binding is not a priority one.)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False),
+    ]
 
     def __init__(
         self,
@@ -52,12 +61,30 @@ class MlemodApp(App[int]):
         )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every notebook key is also reachable from the command palette (ctrl+p)."""
-        yield from super().get_system_commands(screen)
+        """Every notebook key is also reachable from the command palette (ctrl+p), and the one
+        Quit there is ours (Textual's built-in one would exit with unsaved results)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
+        yield SystemCommand("Quit", "quit (asks when there is unsaved work)", self.request_quit)
         if isinstance(screen, NotebookScreen):
             for binding in NOTEBOOK_BINDINGS:
+                if binding.action == "quit":
+                    continue
                 action = getattr(screen, f"action_{binding.action}")
                 yield SystemCommand(binding.description, binding.tooltip or "", action)
+
+    async def action_quit(self) -> None:
+        """ctrl+q and ctrl+c: the same question as `q`."""
+        self.request_quit()
+
+    def request_quit(self) -> None:
+        """Quit, asking first when the notebook screen holds unsaved work."""
+        notebook = next((s for s in self.screen_stack if isinstance(s, NotebookScreen)), None)
+        if notebook is None:
+            self.exit(0)
+        else:
+            notebook.action_quit()
 
     async def on_unmount(self) -> None:
         await self.session.stop()

@@ -86,6 +86,7 @@ class NotebookScreen(ProposalActions, Screen[None]):
         self._active_cell: tuple[int, float] | None = None  # (cell index, clock at start)
         self._run_in_progress = False
         self._order_known = False  # the order report is computed off the UI thread
+        self._quit_question: ConfirmScreen | None = None
         session.subscribe(self._forward)
 
     # -- layout --------------------------------------------------------------------------
@@ -229,6 +230,8 @@ class NotebookScreen(ProposalActions, Screen[None]):
         if not self.session.dirty:
             self.app.exit(0)
             return
+        if self._quit_question is not None and self._quit_question in self.app.screen_stack:
+            return  # already asking (q, ctrl+q, ctrl+c and the palette all come here)
 
         def answered(answer: str | None) -> None:
             if answer == "save":
@@ -238,13 +241,11 @@ class NotebookScreen(ProposalActions, Screen[None]):
             elif answer == "discard":
                 self.app.exit(0)
 
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Today's results are not saved. Save to {self.session.output_path} first?",
-                [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
-            ),
-            answered,
+        self._quit_question = ConfirmScreen(
+            f"Today's results are not saved. Save to {self.session.output_path} first?",
+            [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
         )
+        self.app.push_screen(self._quit_question, answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim Interrupt in the footer when nothing runs. Run keys stay live so that pressing
