@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -13,7 +13,7 @@ from textual.screen import Screen
 
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.core.session import NotebookSession
-from mlemod_tui.tui.screens.notebook_screen import NOTEBOOK_BINDINGS, NotebookScreen
+from mlemod_tui.tui.screens.notebook_screen import NotebookScreen
 from mlemod_tui.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, stylesheet_path
 
 
@@ -24,8 +24,8 @@ class MlemodApp(App[int]):
     # our quit, which asks when today's results are unsaved. (A focused editor still copies
     # on ctrl+c: this binding is not a priority one.)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-        Binding("ctrl+c", "quit", "Quit", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, tooltip="quit (asks when unsaved)"),
+        Binding("ctrl+c", "quit", "Quit", show=False, tooltip="quit (asks when unsaved); copies in an editor"),
     ]
 
     def __init__(
@@ -60,7 +60,7 @@ class MlemodApp(App[int]):
             )
         )
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every notebook key is also reachable from the command palette (ctrl+p), and the one
         Quit there is ours (Textual's built-in one would exit with unsaved results)."""
         for command in super().get_system_commands(screen):
@@ -68,7 +68,7 @@ class MlemodApp(App[int]):
                 yield command
         yield SystemCommand("Quit", "quit (asks when there is unsaved work)", self.request_quit)
         if isinstance(screen, NotebookScreen):
-            for binding in NOTEBOOK_BINDINGS:
+            for binding in screen.key_bindings():
                 if binding.action == "quit":
                     continue
                 action = getattr(screen, f"action_{binding.action}")

@@ -150,7 +150,7 @@ async def test_help_lists_every_key_and_quit_asks_when_unsaved(write_notebook) -
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = " ".join(plain(w) for w in app.screen.query(Static))
-        for word in ("Run cell", "Run all", "Interrupt", "Restart", "Save", "Quit", "ctrl+p"):
+        for word in ("Run cell", "Run all", "Interrupt", "Restart", "Save", "Quit", "^p"):
             assert word.lower() in shown.lower()
         await pilot.press("escape")
         assert isinstance(app.screen, NotebookScreen)

@@ -13,10 +13,11 @@ class ConfirmScreen(ModalScreen[str]):
     """Dismisses with the chosen answer's key, or "cancel" on Escape."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Cancel", tooltip="answer the safe way: nothing happens"),
         # Arrows, not only Tab: people reach for them, and Enter must press what they chose.
-        Binding("left,up", "move_focus(-1)", "Previous", show=False),
-        Binding("right,down", "move_focus(1)", "Next", show=False),
+        Binding("left,up", "move_focus(-1)", "Previous", show=False, tooltip="the button before"),
+        Binding("right,down", "move_focus(1)", "Next", show=False, tooltip="the button after"),
+        Binding("enter", "press_focused", "Answer", show=False, tooltip="press the highlighted button"),
     ]
 
     def __init__(self, question: str, choices: list[tuple[str, str]]) -> None:
@@ -41,6 +42,10 @@ class ConfirmScreen(ModalScreen[str]):
         current = self.focused if isinstance(self.focused, Button) else None
         position = buttons.index(current) if current in buttons else 0
         buttons[max(0, min(position + step, len(buttons) - 1))].focus()
+
+    def action_press_focused(self) -> None:
+        if isinstance(self.focused, Button):
+            self.focused.press()
 
     def action_cancel(self) -> None:
         self.dismiss("cancel")

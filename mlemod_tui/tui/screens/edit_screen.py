@@ -13,8 +13,8 @@ class EditScreen(ModalScreen[str | None]):
     """Edit a cell; ctrl+s keeps the text, Escape throws the edit away."""
 
     BINDINGS = [
-        Binding("ctrl+s", "keep", "Keep edit", priority=True),
-        Binding("escape", "discard", "Discard", priority=True),
+        Binding("ctrl+s", "keep", "Keep edit", priority=True, tooltip="keep the edited cell for apply"),
+        Binding("escape", "discard", "Discard", priority=True, tooltip="throw the edit away"),
     ]
 
     def __init__(self, text: str, *, title: str) -> None:
@@ -37,7 +37,10 @@ class EditScreen(ModalScreen[str | None]):
 class InstructionScreen(ModalScreen[str | None]):
     """Ask again, optionally telling the model what to do differently."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("enter", "submit", "Ask", show=False, tooltip="send the instruction (it may be empty)"),
+        Binding("escape", "cancel", "Cancel", tooltip="do not ask"),
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="instruction-dialog"):
@@ -46,6 +49,9 @@ class InstructionScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
+
+    def action_submit(self) -> None:
+        self.dismiss(self.query_one(Input).value.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -33,6 +33,7 @@ from mlemod_tui.tui.messages import (
 )
 from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.help_screen import HelpScreen
+from mlemod_tui.tui.screens.help_sections import help_sections
 from mlemod_tui.tui.screens.proposal_actions import ProposalActions
 from mlemod_tui.tui.widgets.cell_list import CellList
 from mlemod_tui.tui.widgets.cell_view import CellView
@@ -45,7 +46,7 @@ GPU_REFRESH_SECONDS = 2.0
 
 NOTEBOOK_BINDINGS = [
     Binding("r", "run_cell", "Run cell", tooltip="run the selected cell"),
-    Binding("a", "run_all", "Run all", tooltip="run every code cell from the top"),
+    Binding("a", "run_all", "Run all", tooltip="run every code cell (in the run order shown on the kernel bar)"),
     Binding("t", "run_to", "To here", tooltip="run from the top down to the selected cell"),
     Binding("f", "run_from", "From here", tooltip="run the selected cell and all after it"),
     Binding("i", "interrupt", "Interrupt", tooltip="interrupt the running cell"),
@@ -63,10 +64,14 @@ NOTEBOOK_BINDINGS = [
     Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
     Binding("q", "quit", "Quit", tooltip="quit (asks when there is unsaved work)"),
 ]
+RUN_ALL_TOOLTIPS = {
+    "top-down": "run every code cell from the top (O switches the order)",
+    "stored": "run every code cell in the stored execution order (O switches the order)",
+}
 
 
 class NotebookScreen(ProposalActions, Screen[None]):
-    BINDINGS = NOTEBOOK_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = list(NOTEBOOK_BINDINGS)
 
     def __init__(
         self,
@@ -224,7 +229,17 @@ class NotebookScreen(ProposalActions, Screen[None]):
         self.notify(f"Saved {path}", timeout=4)
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(list(NOTEBOOK_BINDINGS)))
+        everywhere = type(self.app).BINDINGS
+        self.app.push_screen(HelpScreen(help_sections(self.key_bindings(), everywhere)))
+
+    def key_bindings(self) -> list[Binding]:
+        """The notebook keys, described as they act now (`a` follows the run order in force)."""
+        return [
+            dataclasses.replace(binding, tooltip=RUN_ALL_TOOLTIPS[self.session.order])
+            if binding.action == "run_all"
+            else binding
+            for binding in NOTEBOOK_BINDINGS
+        ]
 
     def action_quit(self) -> None:
         if not self.session.dirty:
@@ -411,5 +426,9 @@ class NotebookScreen(ProposalActions, Screen[None]):
         kernel = self.session.kernel
         name = f"{kernel.kernel_name} (attached)" if kernel.attached else kernel.kernel_name
         self.query_one(KernelBar).show(
-            name, state or kernel.state, self.session.environment, attached=kernel.attached
+            name,
+            state or kernel.state,
+            self.session.environment,
+            attached=kernel.attached,
+            order=self.session.order,
         )

@@ -47,6 +47,9 @@ class ProposalActions(_Base):
     def _selected(self) -> int:
         raise NotImplementedError
 
+    def _refresh_kernel_bar(self, state: str | None = None) -> None:
+        raise NotImplementedError
+
     def _offer_proposal(self, result: RunResult) -> None:
         """Say which proposal fits what just happened (the key asks for it)."""
         failure = result.first_failure
@@ -219,6 +222,7 @@ class ProposalActions(_Base):
         def answered(answer: str | None) -> None:
             if answer == "stored":
                 self.session.order = "stored"
+                self._refresh_kernel_bar()
                 self.notify("Run all now follows the stored execution order (O switches back).")
 
         first = report.problems[0].message
@@ -233,5 +237,6 @@ class ProposalActions(_Base):
 
     def action_toggle_order(self) -> None:
         self.session.order = "top-down" if self.session.order == "stored" else "stored"
+        self._refresh_kernel_bar()
         self.notify(f"Run all follows the {self.session.order} order.", timeout=4)
 

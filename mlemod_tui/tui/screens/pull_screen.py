@@ -16,7 +16,7 @@ from mlemod_tui.errors import MlemodError
 class PullScreen(ModalScreen[bool]):
     """Dismisses True when the model is ready, False when the pull failed or was cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel pull")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel pull", tooltip="stop the download")]
 
     def __init__(self, assistant: Assistant) -> None:
         super().__init__()

@@ -41,15 +41,15 @@ class ReviewAnswer:
 
 class ReviewScreen(Screen[ReviewAnswer | None]):
     BINDINGS = [
-        Binding("a", "accept", "Accept hunk"),
-        Binding("x", "reject", "Reject hunk"),
-        Binding("A", "accept_all", "Accept all"),
-        Binding("X", "reject_all", "Reject all"),
-        Binding("e", "edit", "Edit cell"),
-        Binding("g", "ask_again", "Ask again"),
-        Binding("m", "ask_model", "Ask model"),
-        Binding("ctrl+s", "apply", "Apply"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("a", "accept", "Accept hunk", tooltip="accept the highlighted hunk (hunks start undecided)"),
+        Binding("x", "reject", "Reject hunk", tooltip="reject the highlighted hunk"),
+        Binding("A", "accept_all", "Accept all", tooltip="accept every hunk"),
+        Binding("X", "reject_all", "Reject all", tooltip="reject every hunk"),
+        Binding("e", "edit", "Edit cell", tooltip="edit the cell as the hunks not rejected leave it"),
+        Binding("g", "ask_again", "Ask again", tooltip="ask the model again, with your instruction"),
+        Binding("m", "ask_model", "Ask model", tooltip="ask the model (when the rules gave no proposal)"),
+        Binding("ctrl+s", "apply", "Apply", tooltip="apply the accepted hunks, then re-run the cell"),
+        Binding("escape", "cancel", "Cancel", tooltip="leave without applying anything"),
     ]
 
     def __init__(

@@ -16,6 +16,8 @@ STATE_STYLES = {
     "not started": "dim",
 }
 
+ORDER_WORDS = {"top-down": "top-down", "stored": "stored order"}
+
 
 class KernelBar(Static):
     """One line, refreshed when the kernel changes state or the probe answers."""
@@ -27,12 +29,16 @@ class KernelBar(Static):
         environment: EnvironmentFacts | None,
         *,
         attached: bool = False,
+        order: str = "top-down",
     ) -> None:
         text = Text.assemble(("● ", STATE_STYLES.get(state, "")), (kernel_name, "bold"), " ")
         text.append(state, style=STATE_STYLES.get(state, ""))
         if state == "dead":
             hint = "  (connection lost: attach again)" if attached else "  (press K to restart)"
             text.append(hint, style="red")
+        # The order `a` follows stays in view (early in the line, so a narrow terminal keeps it).
+        text.append(" · run all: ")
+        text.append(ORDER_WORDS.get(order, order), style="bold yellow" if order == "stored" else "")
         if environment is not None:
             text.append(f" · Python {environment.python}")
             for name, version in environment.versions.items():
