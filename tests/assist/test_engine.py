@@ -273,3 +273,13 @@ def test_scan_notebook_can_leave_warnings_out() -> None:
     nb = _notebook("sns.distplot(x)\n", "v = np.NaN\n")
     assert [c.index for c in scan_notebook(nb)] == [1, 2]
     assert [c.index for c in scan_notebook(nb, include_warnings=False)] == [2]
+
+
+def test_explanations_have_one_level_of_parentheses_and_no_empty_version() -> None:
+    """Issue 13 items 4 and 14: "(scikit-learn -)" and "(pandas 1.0 (deprecated 0.20))"."""
+    from mlemod_tui.assist.rules import RULES
+
+    for rule in RULES:
+        text = rule.explanation
+        assert f"({rule.library} -)" not in text and f"({rule.library} )" not in text, text
+        assert "((" not in text and " (deprecated" not in text.split(". Modern:")[0], text

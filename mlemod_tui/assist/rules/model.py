@@ -98,7 +98,12 @@ class Rule:
 
     @property
     def explanation(self) -> str:
-        return f"{self.summary} ({self.library} {self.changed_in}). Modern: {self.replacement}"
+        """``summary (pandas 1.0, deprecated 0.20). Modern: ...``: one level of parentheses, and
+        no version where none applies (a runtime proposal is not an erosion)."""
+        version = self.changed_in.strip(" -")
+        version = re.sub(r"\s*\((deprecated[^)]*)\)", r", \1", version)
+        where = f" ({self.library} {version})" if version else ""
+        return f"{self.summary}{where}. Modern: {self.replacement}"
 
 
 @dataclass(frozen=True)
