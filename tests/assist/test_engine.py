@@ -282,4 +282,5 @@ def test_explanations_have_one_level_of_parentheses_and_no_empty_version() -> No
     for rule in RULES:
         text = rule.explanation
         assert f"({rule.library} -)" not in text and f"({rule.library} )" not in text, text
-        assert "((" not in text and " (deprecated" not in text.split(". Modern:")[0], text
+        head = text.split(". Modern:")[0]
+        assert f"{rule.changed_in})" not in head or "(" not in rule.changed_in, text

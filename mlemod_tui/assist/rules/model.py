@@ -101,7 +101,7 @@ class Rule:
         """``summary (pandas 1.0, deprecated 0.20). Modern: ...``: one level of parentheses, and
         no version where none applies (a runtime proposal is not an erosion)."""
         version = self.changed_in.strip(" -")
-        version = re.sub(r"\s*\((deprecated[^)]*)\)", r", \1", version)
+        version = re.sub(r"\s*\(([^()]*)\)", r", \1", version)
         where = f" ({self.library} {version})" if version else ""
         return f"{self.summary}{where}. Modern: {self.replacement}"
 
