@@ -21,6 +21,7 @@ from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.pull_screen import PullScreen
 from mlemod_tui.tui.screens.review_screen import ReviewAnswer, ReviewScreen
 from mlemod_tui.tui.widgets.cell_list import CellList
+from mlemod_tui.tui.wording import sentence
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -193,7 +194,7 @@ class ProposalActions(_Base):
         if status is None:
             return
         if not status.reachable:
-            self.notify(f"{status.message}. Proposals come from the offline rules.", timeout=8)
+            self.notify(f"{sentence(status.message)} Proposals come from the offline rules.", timeout=8)
         elif not status.model_present:
             self._offer_pull(status.message)
 
@@ -204,7 +205,7 @@ class ProposalActions(_Base):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"{message}. Pull it now? Until then proposals come from the offline rules.",
+                f"{sentence(message)} Pull it now? Until then proposals come from the offline rules.",
                 [("pull", "Pull"), ("cancel", "Not now")],
             ),
             answered,

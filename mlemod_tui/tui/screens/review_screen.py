@@ -28,6 +28,7 @@ from mlemod_tui.core.patch import Hunk, PatchError, apply_patch
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.tui.screens.edit_screen import EditScreen, InstructionScreen
+from mlemod_tui.tui.wording import clause
 
 STREAM_REFRESH_SECONDS = 0.05
 
@@ -101,7 +102,8 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         if not self.assistant.model_ready:
             where = self.assistant.status.message if self.assistant.status else "no model configured"
             reason = outcome.reason if outcome else "no proposal"
-            self._show_outcome(ProposalOutcome(None, reason=f"{reason}; the model is not available ({where})"))
+            reason = f"{clause(reason)}; the model is not available ({clause(where)})"
+            self._show_outcome(ProposalOutcome(None, reason=reason))
             return
         self._stream = []
         self._title(f"{self.kind} · cell {self.index} · asking {self.assistant.backend.model}…")  # type: ignore[union-attr]
