@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -251,6 +252,41 @@ def first_line(text: str | None) -> str:
     return ""
 
 
+_ABSOLUTE_PATH = re.compile(r"\(?(?:/[^\s/()'\"]+)+/(?:site-packages|dist-packages)/([^\s()'\"]+)\)?")
+_STAGED_PATH = re.compile(r"/\S*?/corpus-[a-z0-9-]+-[a-z0-9_]+/(?:before|repair|fresh)/")
+_LIBRARY_FRAME = re.compile(r"(?:site|dist)-packages/([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def normalize_message(text: str) -> str:
+    """One failure's message as a grouping key: no install prefix, no temporary folder."""
+    text = _ABSOLUTE_PATH.sub(lambda m: f"(site-packages/{m.group(1)})", text)
+    return _STAGED_PATH.sub("", text)
+
+
+_FRAME_FILE = re.compile(r"^\s*File \(?([^\s:()]+\.py)", re.MULTILINE)
+
+
+def raising_library(traceback: str | None) -> str:
+    """Where the failure came from, by the first frame past the cell that is not IPython's
+    own: an installed library (``pandas``, ``sklearn`` ...), a helper module shipped beside
+    the notebook (``helper module preamble.py``), or else the notebook's own code (a call
+    with a removed keyword fails at the call site, before any library frame)."""
+    for path in _FRAME_FILE.findall(strip_ansi(traceback or "")):
+        library = _LIBRARY_FRAME.search(path)
+        if library is not None:
+            if library.group(1) in ("IPython", "ipykernel"):
+                continue
+            return library.group(1)
+        if _STAGED_PATH.search(path) or not path.startswith("/"):
+            return f"helper module {Path(path).name}"
+    return "notebook code"
+
+
+def strip_ansi(text: str) -> str:
+    """Tracebacks from the kernel may carry colour codes."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
 def describe_error(run: CliRun) -> str:
     """``ename: first line of the message`` of a run's first failure, or how it ended."""
     if run.timed_out:
@@ -266,7 +302,7 @@ def describe_error(run: CliRun) -> str:
         if run.report is None:
             return f"no JSON report (exit {run.rc}): {first_line(run.stderr_tail[-300:])}"
         return f"cell {status}" if status else "interrupted"
-    return f"{error.get('ename')}: {first_line(error.get('evalue'))}"
+    return normalize_message(f"{error.get('ename')}: {first_line(error.get('evalue'))}")
 
 
 def scan_first_crash(report: Mapping[str, Any] | None) -> int | None:
@@ -312,6 +348,7 @@ class Outcome:
     cause: str | None = None
     loose_cause: str | None = None
     regressions: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -438,9 +475,14 @@ def _judge(entry: Mapping[str, Any], outcome: Outcome, fresh: CliRun, cells: lis
     strict_rows = compare_metrics(stored, cells, ran, STRICT_RTOL)
     loose_rows = compare_metrics(stored, cells, ran, DEFAULT_TOLERANCE)
     outcome.metrics = strict_rows
+    error = fresh.error() or {}
     outcome.fresh = {
         "first_failure": fresh.first_failure,
         "error": None if all_ran else describe_error(fresh),
+        "library": None if all_ran or not error else raising_library(error.get("traceback")),
+        "traceback_tail": None if all_ran else normalize_message(
+            (error.get("traceback") or fresh.stderr_tail)[-1500:]
+        ),
         "seconds": round(fresh.seconds, 1),
         "cells_ok": len(ran),
         "cells": len(statuses),
@@ -459,12 +501,18 @@ def _judge(entry: Mapping[str, Any], outcome: Outcome, fresh: CliRun, cells: lis
         outcome.regressions.append(
             f"cell {failure} ran before the fix and now fails: {describe_error(fresh)}"
         )
-    for old, new in zip(outcome.before.get("metrics", []), strict_rows):
-        if old["within"] and not new["within"]:
-            outcome.regressions.append(
-                f"metric {new['name']} (cell {new['cell']}) matched before the fix: "
-                f"{new['stored']:g} -> {new['today']}"
-            )
+    # A metric that matched before the fix and is now beyond the tool's tolerance is a
+    # regression; one that only left the strict band may be run-to-run noise of an unseeded
+    # cell, so it is listed apart.
+    for old, new, loose_row in zip(outcome.before.get("metrics", []), strict_rows, loose_rows):
+        if not old["within"] or new["within"]:
+            continue
+        line = (f"metric {new['name']} (cell {new['cell']}) matched before the fix: "
+                f"{new['stored']:g} -> {new['today']}")
+        if loose_row["within"]:
+            outcome.moved.append(line)
+        else:
+            outcome.regressions.append(line)
 
 
 def _metric_cause(rows: Sequence[Mapping[str, Any]]) -> str | None:
@@ -507,11 +555,22 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     claimed = [o for o in outcomes if o.repair.get("tool_says_reproducible")]
     groups: dict[str, list[str]] = defaultdict(list)
     loose_groups: dict[str, list[str]] = defaultdict(list)
+    libraries: dict[str, list[str]] = defaultdict(list)
+    drift: dict[str, list[str]] = {}
     for outcome in outcomes:
         if not outcome.strict:
             groups[outcome.cause or "?"].append(outcome.id)
+            libraries[outcome.fresh.get("library") or _non_crash(outcome)].append(outcome.id)
         if not outcome.loose:
             loose_groups[outcome.loose_cause or "?"].append(outcome.id)
+        off = [
+            f"{row['name']} (cell {row['cell']}): {row['stored']:g} -> "
+            + ("not produced" if row["today"] is None else f"{row['today']:g}")
+            for row in outcome.metrics
+            if not row["within"]
+        ]
+        if off and not outcome.fresh.get("error"):
+            drift[outcome.id] = off
     return {
         "date": date.today().isoformat(),
         "notebooks": total,
@@ -527,11 +586,22 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             if o not in scan_hits
         },
         "regressions": {o.id: o.regressions for o in outcomes if o.regressions},
+        "moved_within_tolerance": {o.id: o.moved for o in outcomes if o.moved},
         "misses_by_cause": dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))),
         "loose_misses_by_cause": dict(
             sorted(loose_groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ),
+        "misses_by_library": dict(sorted(libraries.items(), key=lambda kv: (-len(kv[1]), kv[0]))),
+        "metric_drift": drift,
+        "library_of": {o.id: o.fresh.get("library") for o in outcomes if o.fresh.get("library")},
     }
+
+
+def _non_crash(outcome: Outcome) -> str:
+    """The group of a strict miss that raised nothing in the fresh run."""
+    if outcome.cause and outcome.cause.startswith("metric"):
+        return "score (no crash)"
+    return outcome.cause or "?"
 
 
 def print_summary(summary: Mapping[str, Any], stream: Any = sys.stdout) -> None:
@@ -545,14 +615,40 @@ def print_summary(summary: Mapping[str, Any], stream: Any = sys.stdout) -> None:
         f"{len(summary['tool_claims_not_reproducible_strict'])})\n"
     )
     write(f"scan names first crashing cell: {summary['scan_hits']}/{summary['crashing_before']}\n")
+    if summary.get("project_commit"):
+        write(f"project at {summary['project_commit']}, {summary['date']}\n")
     regressions = summary["regressions"]
     write(f"regressions: {len(regressions)}\n")
     for notebook, lines in regressions.items():
         for line in lines:
             write(f"  {notebook}: {line}\n")
-    write("misses by cause (strict):\n")
+    moved = summary.get("moved_within_tolerance", {})
+    if moved:
+        write(f"metrics that matched before a fix and moved within the tool's tolerance: {len(moved)}\n")
+        for notebook, lines in moved.items():
+            for line in lines:
+                write(f"  {notebook}: {line}\n")
+    write("misses by cause (strict; [library the cell called into]):\n")
+    library_of = summary.get("library_of", {})
     for cause, ids in summary["misses_by_cause"].items():
-        write(f"  {len(ids):3d}  {cause}\n       {', '.join(ids)}\n")
+        libs = sorted({library_of[i] for i in ids if i in library_of})
+        tag = f" [{', '.join(libs)}]" if libs else ""
+        write(f"  {len(ids):3d}  {cause}{tag}\n       {', '.join(ids)}\n")
+    write("misses by library:\n")
+    for library, ids in summary.get("misses_by_library", {}).items():
+        write(f"  {len(ids):3d}  {library}\n")
+    if summary.get("metric_drift"):
+        write("metrics not reproduced (every cell ran):\n")
+        for notebook, lines in summary["metric_drift"].items():
+            write(f"  {notebook}: {'; '.join(lines[:4])}{' ...' if len(lines) > 4 else ''}\n")
+
+
+def _project_commit() -> str | None:
+    """The checkout's commit: the figures belong to the rules as they were at it."""
+    result = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "mlemod_tui"],
+                           capture_output=True, text=True).stdout.strip()
+    return (result.stdout.strip() + ("+uncommitted" if dirty else "")) if result.returncode == 0 else None
 
 
 def load_entries(manifest: Path, only: Sequence[str] | None) -> list[dict[str, Any]]:
@@ -580,8 +676,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="take the before-fix first failure from the manifest, not a run")
     parser.add_argument("--keep", type=Path, help="copy each modernized and fresh notebook here")
     parser.add_argument("--out", type=Path, help="write every result and the summary as JSON")
+    parser.add_argument("--summarize", type=Path, metavar="RESULTS",
+                        help="print the summary of an earlier --out file, run nothing")
     args = parser.parse_args(argv)
 
+    if args.summarize is not None:
+        saved = json.loads(args.summarize.read_text())
+        outcomes = [Outcome(**result) for result in saved["results"]]
+        for outcome in outcomes:  # re-derived, so a better classifier applies to old runs
+            if outcome.fresh.get("traceback_tail"):
+                outcome.fresh["library"] = raising_library(outcome.fresh["traceback_tail"])
+        print_summary(summarize(outcomes))
+        return 0
     try:
         entries = load_entries(args.manifest, args.only)
     except (OSError, ValueError, KeyError, corpus_restore.RestoreError) as exc:
@@ -610,6 +716,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcomes = run_corpus(entries, options, args.jobs, progress)
     summary = summarize(outcomes)
     summary["seconds"] = round(time.monotonic() - started, 1)
+    summary["project_commit"] = _project_commit()
     summary["offline"] = offline
     print_summary(summary)
     if args.out is not None:
