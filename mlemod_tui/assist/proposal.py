@@ -111,7 +111,12 @@ def repair_proposal_from_rules(
     if elsewhere:
         proposal = _with_cells(proposal, elsewhere, findings)
     used = set(proposal.source.removeprefix("rule:").split(",")) if proposal else set()
-    hints = [f.hint or f.explanation for f in findings if f.new_source is None and f.rule_id not in used]
+    # Each hint names its rule: the prompt and the person both see who recognised the crash.
+    hints = [
+        f"{f.rule_id}: {f.hint or f.explanation}"
+        for f in findings
+        if f.new_source is None and f.rule_id not in used
+    ]
     return proposal, hints
 
 

@@ -73,7 +73,13 @@ def rule_repair(
         line=failing_line(error.traceback),
         axis_types=axis_types,
     )
-    reason = None if proposal else "no offline rule matches this error"
+    if proposal is not None:
+        reason = None
+    elif hints:
+        names = ", ".join(dict.fromkeys(hint.split(":", 1)[0] for hint in hints))
+        reason = f"no offline rule fixes this error safely; {names} recognises it (see the hint)"
+    else:
+        reason = "no offline rule matches this error"
     return ProposalOutcome(proposal, reason=reason, hints=tuple(hints))
 
 

@@ -28,7 +28,7 @@ from mlemod_tui.core.patch import Hunk, PatchError, apply_patch
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.tui.screens.edit_screen import EditScreen, InstructionScreen
-from mlemod_tui.tui.wording import clause
+from mlemod_tui.tui.wording import clause, sentence
 
 STREAM_REFRESH_SECONDS = 0.05
 
@@ -102,7 +102,7 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         if not self.assistant.model_ready:
             where = self.assistant.status.message if self.assistant.status else "no model configured"
             reason = outcome.reason if outcome else "no proposal"
-            reason = f"{clause(reason)}; the model is not available ({clause(where)})"
+            reason = f"{clause(reason)}. The model is not available: {sentence(where)}"
             self._show_outcome(ProposalOutcome(None, reason=reason))
             return
         self._stream = []
@@ -143,6 +143,12 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
             text = Text(outcome.reason or "no proposal", style="bold yellow")
             if outcome.unfixable is not None and outcome.unfixable.command:
                 text.append(f"\n\nTry: {outcome.unfixable.command}", style="bold")
+            hints = outcome.hints or self.hints
+            if hints:
+                # Without a patch, what the rules know is all the help there is: show it.
+                text.append("\n\nWhat the offline rules know:", style="bold")
+                for hint in hints:
+                    text.append(f"\n• {hint}")
             if outcome.answer:
                 text.append("\n\nThe model answered:\n\n", style="dim")
                 text.append(outcome.answer)
