@@ -301,16 +301,25 @@ class NotebookScreen(ProposalActions, Screen[None]):
         erosion scan parses every cell: both after the first paint, off the UI thread."""
         _ = self.session.reference
         self.app.call_from_thread(self._refresh_panels)
-        predictions = self.session.predict_erosions()
-        self.app.call_from_thread(self._show_predictions, set(predictions))
+        self.session.predict_erosions()
+        self.app.call_from_thread(self._show_predictions)
         report = self.session.order_report
         if report.problems:
             self.app.call_from_thread(self._show_order_problems)
 
-    def _show_predictions(self, indices: set[int]) -> None:
-        self.query_one(CellList).mark_predicted(indices)
-        if indices:
-            self._show_cell(self._selected())
+    @work(thread=True, group="scan", exclusive=True, exit_on_error=False)
+    def rescan_erosions(self) -> None:
+        """A patch, undo, redo or resume changed sources: the ⚠ marks follow the new code."""
+        self.session.predict_erosions()
+        self.app.call_from_thread(self._show_predictions)
+
+    def _show_predictions(self) -> None:
+        """⚠ on the cells the scan expects to break, and on those with order problems."""
+        marked = set(self.session.predictions)
+        if self._order_known:
+            marked |= self.session.order_report.cells_with_problems()
+        self.query_one(CellList).mark_predicted(marked)
+        self._show_cell(self._selected())
 
     def _refresh_gpu(self) -> None:
         """While a local kernel is busy it cannot answer the probe: read its GPU here."""

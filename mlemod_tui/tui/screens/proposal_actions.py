@@ -51,6 +51,12 @@ class ProposalActions(_Base):
     def _refresh_kernel_bar(self, state: str | None = None) -> None:
         raise NotImplementedError
 
+    def _show_predictions(self) -> None:
+        raise NotImplementedError
+
+    def rescan_erosions(self) -> Any:
+        raise NotImplementedError
+
     def _offer_proposal(self, result: RunResult) -> None:
         """Say which proposal fits what just happened (the key asks for it)."""
         failure = result.first_failure
@@ -162,6 +168,7 @@ class ProposalActions(_Base):
             cells.refresh_source(index, patched=self.session.notebook.cells[index].id in self.session.patched_cells)
         cells.select(indices[0])
         self._show_cell(indices[0])
+        self.rescan_erosions()
         return indices[0]
 
     def _offer_resume(self) -> None:
@@ -215,8 +222,7 @@ class ProposalActions(_Base):
         """An out-of-order notebook: mark the cells and offer the stored execution order."""
         self._order_known = True
         report = self.session.order_report
-        self.query_one(CellList).mark_predicted(report.cells_with_problems())
-        self._show_cell(self._selected())
+        self._show_predictions()
         if not report.out_of_order:
             return
 

@@ -101,9 +101,9 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
                 return
         if not self.assistant.model_ready:
             where = self.assistant.status.message if self.assistant.status else "no model configured"
-            reason = outcome.reason if outcome else "no proposal"
-            reason = f"{clause(reason)}. The model is not available: {sentence(where)}"
-            self._show_outcome(ProposalOutcome(None, reason=reason))
+            why = (outcome.reason if outcome else None) or "no proposal"
+            reason = f"{clause(why)}. The model is not available: {sentence(where)}"
+            self._show_outcome(ProposalOutcome(None, reason=reason, hints=self.hints))
             return
         self._stream = []
         self._title(f"{self.kind} · cell {self.index} · asking {self.assistant.backend.model}…")  # type: ignore[union-attr]

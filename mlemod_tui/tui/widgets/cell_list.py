@@ -91,17 +91,24 @@ class CellList(DataTable[Text]):
         self.update_cell(self._row_keys[index], "source", text)
 
     def mark_predicted(self, indices: set[int]) -> None:
-        """Cells the offline rules expect to break: ⚠ until they run."""
-        self._predicted = indices
-        for index in indices:
+        """Cells the scan expects to break: ⚠ until they run. The set replaces the last one,
+        so a cell whose patched source no longer matches loses its ⚠."""
+        changed = self._predicted ^ indices
+        self._predicted = set(indices)
+        for index in changed:
             if self.status_of(index) == "pending":
-                self.update_cell(self._row_keys[index], "status", self._glyph("predicted"))
+                self.update_cell(self._row_keys[index], "status", self._glyph(self.shown_glyph(index)))
 
     def set_elapsed(self, index: int, seconds: float) -> None:
         self.update_cell(self._row_keys[index], "time", Text(format_seconds(seconds), style="cyan"))
 
     def status_of(self, index: int) -> str:
         return self._statuses.get(index, "pending")
+
+    def shown_glyph(self, index: int) -> str:
+        """Which status the row's glyph shows: a cell not run yet shows the scan's verdict."""
+        status = self.status_of(index)
+        return "predicted" if status == "pending" and index in self._predicted else status
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
