@@ -47,6 +47,12 @@ class CellRun:
     outputs: list[NotebookNode] = field(default_factory=list)
     error: CellError | None = None
     started_at: datetime | None = None
+    source: str | None = None  # the code that ran (None: not run today); see stale_indices
+
+    def describes(self, source: str) -> bool:
+        """Whether this record is about ``source``: a patch, undo or redo since the run
+        makes its status, outputs and time those of other code."""
+        return self.source is None or self.source == source
 
     @property
     def failed(self) -> bool:
@@ -198,6 +204,14 @@ class NotebookRunner:
     async def run_cell(self, index: int) -> RunResult:
         return await self.run_cells([index])
 
+    def stale_indices(self) -> list[int]:
+        """Cells whose source changed since they ran today, in notebook order."""
+        return sorted(
+            index
+            for index, run in self.runs.items()
+            if not run.describes(source_text(self.notebook.cells[index]))
+        )
+
     async def interrupt(self) -> None:
         """Interrupt the running cell; the run stops after it."""
         self._interrupt_requested = True
@@ -243,7 +257,7 @@ class NotebookRunner:
 
     async def _run_one(self, index: int) -> CellRun:
         cell = self.notebook.cells[index]
-        run = CellRun(index, cell.id, status="running")
+        run = CellRun(index, cell.id, status="running", source=source_text(cell))
         self.runs[index] = run
         self._emit(CellStarted(index, cell.id))
         collector = OutputCollector()

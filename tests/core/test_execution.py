@@ -401,3 +401,20 @@ async def test_kernel_death_in_a_run(make_notebook, tmp_path: Path) -> None:
         with pytest.raises(KernelDiedError):
             await runner.run_all()
 
+
+
+@shared_loop
+async def test_a_cell_edited_after_its_run_is_stale(shared: KernelSession, make_notebook, folder: Path) -> None:
+    """A record describes the code that ran: after a patch, undo or redo it is stale until
+    the cell runs again (issue 13 item 2)."""
+    nb = load(make_notebook, folder, ["y = 1", "print(y)"], "stale.ipynb")
+    runner = NotebookRunner(nb, shared)
+    assert runner.stale_indices() == []  # nothing ran: stored outputs are not today's claim
+    await runner.run_all()
+    nb.set_source(nb.cells[0].id, "y = 2")
+    assert runner.stale_indices() == [0]
+    nb.set_source(nb.cells[0].id, "y = 1")  # undone: the source that ran is back
+    assert runner.stale_indices() == []
+    nb.set_source(nb.cells[0].id, "y = 2")
+    await runner.run_cell(0)
+    assert runner.stale_indices() == []

@@ -150,6 +150,7 @@ class NotebookScreen(ProposalActions, Screen[None]):
         run = message.run
         if self._active_cell and self._active_cell[0] == run.index:
             self._active_cell = None
+        self._refresh_staleness()
         self.query_one(CellList).set_status(run.index, run.status, run.seconds)
         view = self.query_one(CellView)
         view.stop_live(run.index)
@@ -390,6 +391,8 @@ class NotebookScreen(ProposalActions, Screen[None]):
         origin = ""
         if index in self.session.runner.runs:
             origin = "stored outputs (original)" if status == "pending" else f"today: {status}"
+            if index in self.session.runner.stale_indices():
+                origin += " · stale: from a run of the previous source (r re-runs it)"
         predicted = self.session.predictions.get(index)
         if predicted and status == "pending":
             origin += " · predicted to break: " + ", ".join(predicted)
@@ -424,12 +427,17 @@ class NotebookScreen(ProposalActions, Screen[None]):
         running = None
         if self._active_cell is not None:
             running = (self._active_cell[0], self.clock() - self._active_cell[1])
+        stale = session.runner.stale_indices()
         self.query_one(RuntimePanel).show(
-            session.runtime_summary(), session.today_seconds(), session.stored_seconds, running
+            session.runtime_summary(), session.today_seconds(), session.stored_seconds, running, stale
         )
         self.query_one(ScorePanel).show(
-            session.score_comparison(), session.every_score_comparison(), session.noise
+            session.score_comparison(), session.every_score_comparison(), session.noise, stale
         )
+
+    def _refresh_staleness(self) -> None:
+        """Mark the cells whose source changed since they ran (a patch, undo or redo)."""
+        self.query_one(CellList).mark_stale(set(self.session.runner.stale_indices()))
 
     def _refresh_kernel_bar(self, state: str | None = None) -> None:
         kernel = self.session.kernel

@@ -54,6 +54,12 @@ class ProposalActions(_Base):
     def _show_predictions(self) -> None:
         raise NotImplementedError
 
+    def _refresh_staleness(self) -> None:
+        raise NotImplementedError
+
+    def _refresh_panels(self) -> None:
+        raise NotImplementedError
+
     def rescan_erosions(self) -> Any:
         raise NotImplementedError
 
@@ -150,7 +156,8 @@ class ProposalActions(_Base):
             self.notify("Nothing to undo.", timeout=3)
             return
         first = self._after_patch(change)
-        self.notify(f"Undid {change.source} on cell {first}: its previous source is back.", timeout=4)
+        note = " Its results are the patched code's (↻) until it runs again (r)." if first in self.session.runner.stale_indices() else ""
+        self.notify(f"Undid {change.source} on cell {first}: its previous source is back.{note}", timeout=6)
 
     def action_redo(self) -> None:
         change = self.session.redo()
@@ -166,6 +173,8 @@ class ProposalActions(_Base):
         cells = self.query_one(CellList)
         for index in indices:
             cells.refresh_source(index, patched=self.session.notebook.cells[index].id in self.session.patched_cells)
+        self._refresh_staleness()
+        self._refresh_panels()
         cells.select(indices[0])
         self._show_cell(indices[0])
         self.rescan_erosions()

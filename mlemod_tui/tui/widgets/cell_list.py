@@ -25,7 +25,10 @@ GLYPH_STYLES = {
     "interrupted": "yellow",
     "skipped": "dim",
     "predicted": "bold yellow",
+    "stale": "bold yellow",
 }
+# A cell whose source changed since it ran: its ✓ or ✗ describes other code.
+GLYPHS = {**STATUS_GLYPHS, "stale": "↻"}
 
 
 class CellList(DataTable[Text]):
@@ -47,6 +50,7 @@ class CellList(DataTable[Text]):
         self._frame = 0
         self._row_keys: list[RowKey] = []
         self._predicted: set[int] = set()
+        self._stale: set[int] = set()
 
     def on_mount(self) -> None:
         self.add_column("#", key="index", width=4)
@@ -80,7 +84,7 @@ class CellList(DataTable[Text]):
         self._statuses[index] = status
         self._spinning_index = index if status == "running" else (None if self._spinning_index == index else self._spinning_index)
         key = self._row_keys[index]
-        self.update_cell(key, "status", self._glyph(status))
+        self.update_cell(key, "status", self._glyph(self.shown_glyph(index)))
         time_text = format_seconds(seconds) if seconds is not None else ""
         self.update_cell(key, "time", Text(time_text, style="dim" if status == "running" else ""))
 
@@ -99,6 +103,13 @@ class CellList(DataTable[Text]):
             if self.status_of(index) == "pending":
                 self.update_cell(self._row_keys[index], "status", self._glyph(self.shown_glyph(index)))
 
+    def mark_stale(self, indices: set[int]) -> None:
+        """Cells whose source changed since today's run: ↻ instead of their old verdict."""
+        changed = self._stale ^ indices
+        self._stale = set(indices)
+        for index in changed:
+            self.update_cell(self._row_keys[index], "status", self._glyph(self.shown_glyph(index)))
+
     def set_elapsed(self, index: int, seconds: float) -> None:
         self.update_cell(self._row_keys[index], "time", Text(format_seconds(seconds), style="cyan"))
 
@@ -108,14 +119,16 @@ class CellList(DataTable[Text]):
     def shown_glyph(self, index: int) -> str:
         """Which status the row's glyph shows: a cell not run yet shows the scan's verdict."""
         status = self.status_of(index)
-        return "predicted" if status == "pending" and index in self._predicted else status
+        if status == "pending":
+            return "predicted" if index in self._predicted else status
+        return "stale" if index in self._stale and status != "running" else status
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self.post_message(self.CellSelected(event.cursor_row))
 
     def _glyph(self, status: str) -> Text:
-        glyph, style = STATUS_GLYPHS.get(status, "?"), GLYPH_STYLES.get(status, "")
+        glyph, style = GLYPHS.get(status, "?"), GLYPH_STYLES.get(status, "")
         if status == "running" and self.spinner:
             glyph = SPINNER[self._frame % len(SPINNER)]
         return Text(glyph, style=style)

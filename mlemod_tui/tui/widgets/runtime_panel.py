@@ -3,6 +3,8 @@ total, the budget and a projection of what is left."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -30,7 +32,9 @@ class RuntimePanel(Static):
         today: dict[int, float],
         stored: dict[int, float],
         running: tuple[int, float] | None,
+        stale: Sequence[int] = (),
     ) -> None:
+        """``stale``: cells whose source changed since they were timed."""
         lines: list[Text | Table] = []
         if running is not None:
             index, elapsed = running
@@ -45,6 +49,10 @@ class RuntimePanel(Static):
         lines.append(self._budget_line(summary))
         lines.append(self._projection_line(summary))
         lines.append(self._bars(today, stored))
+        timed = [i for i in stale if i in today]
+        if timed:
+            cells = ", ".join(f"[{i}]" for i in timed)
+            lines.append(Text(f"{cells} timed on different code (changed since; re-run)", style="yellow"))
         if summary.slowest:
             slow = ", ".join(f"[{i}] {format_seconds(s)}" for i, s in summary.slowest)
             lines.append(Text.assemble(("slowest ", "bold"), slow))

@@ -33,9 +33,12 @@ class ScorePanel(Static):
         comparison: ScoreComparison,
         every: Sequence[ScoreComparison] = (),
         noise: NoiseCheck | None = None,
+        stale: Sequence[int] = (),
     ) -> None:
         """``every``: all stored metrics against today's; the panel says how many are within
-        tolerance and names the ones that are not (the reference is one of them)."""
+        tolerance and names the ones that are not (the reference is one of them). ``stale``:
+        cells whose source changed since they ran; one at or before the cell that printed
+        today's score makes that score another code's."""
         reference, today = comparison.reference, comparison.today
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold")
@@ -55,7 +58,13 @@ class ScorePanel(Static):
                 table.add_row("difference", f"{comparison.difference:+.4g}{relative}")
         table.add_row("tolerance", f"±{comparison.tolerance:.0%}")
         verdict = comparison.verdict
-        table.add_row("verdict", Text(verdict, style=VERDICT_STYLES.get(verdict, "")))
+        changed = [i for i in stale if today is not None and i <= today.cell_index]
+        shown = f"{verdict} (stale)" if changed else verdict
+        table.add_row("verdict", Text(shown, style=VERDICT_STYLES.get(verdict, "")))
+        if changed:
+            cells = ", ".join(map(str, changed))
+            note = f"from a run of different code: cell {cells} changed since; re-run"
+            table.add_row("note", Text(note, style="yellow"))
         if len(every) > 1 and any(c.today is not None for c in every):  # once something ran
             off = differing(every)
             style = "green" if not off else "yellow"
