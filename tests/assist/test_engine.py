@@ -284,3 +284,10 @@ def test_explanations_have_one_level_of_parentheses_and_no_empty_version() -> No
         assert f"({rule.library} -)" not in text and f"({rule.library} )" not in text, text
         head = text.split(". Modern:")[0]
         assert f"{rule.changed_in})" not in head or "(" not in rule.changed_in, text
+
+
+def test_a_level_reduction_across_columns_is_not_rewritten_blind() -> None:
+    """Corpus pydata-ch08: ``frame.sum(level='color', axis=1)`` must not become
+    ``frame.groupby(level='color').sum(axis=1)`` (that fails: the level is on the columns)."""
+    source = "import pandas as pd\nt = frame.sum(level='color', axis=1)\n"
+    assert apply_rules(source, ["pandas-level-reduction"]) == (source, [])

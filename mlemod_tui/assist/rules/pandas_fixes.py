@@ -719,6 +719,12 @@ class LevelReduction(RuleTransformer):
             return updated_node
         if qualified(original_node.func.value, self.ctx) is not None:  # type: ignore[attr-defined]
             return updated_node  # np.sum(..., level=) is not a pandas reduction
+        axis = kwarg(updated_node, "axis")
+        if axis is not None and not (isinstance(axis.value, cst.Integer) and axis.value.value == "0"):
+            # across columns the grouping is of the transposed frame (``.T.groupby(...)``):
+            # not rewritten blind
+            self.hit(original_node, fixed=False, note="For `axis=1`: `df.T.groupby(level=...).sum().T`.")
+            return updated_node
         rest = remove_kwargs(updated_node, ["level"])
         self.hit(original_node)
         grouped = expr("__r__.groupby(level=__l__)", r=atom(updated_node.func.value), l=level.value)
