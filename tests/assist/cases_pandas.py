@@ -518,6 +518,14 @@ NUMPY = [
         check="a == 4.0",
     ),
     Case(
+        "numpy-in1d",
+        "m = np.in1d([1, 2, 3], [2, 3])",
+        "m = np.isin([1, 2, 3], [2, 3])",
+        NP,
+        error=("AttributeError", "has no attribute 'in1d'"),
+        check="m.tolist() == [False, True, True]",
+    ),
+    Case(
         "numpy-ragged-array",
         "a = np.array([[1, 2], [3]])",
         "a = np.array([[1, 2], [3]], dtype=object)",

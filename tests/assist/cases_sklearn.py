@@ -23,6 +23,26 @@ LIN = (
 
 SKLEARN = [
     Case(
+        "sklearn-splitter-random-state",
+        "from sklearn.model_selection import StratifiedKFold\n"
+        "folds = list(StratifiedKFold(n_splits=3, random_state=1).split(X, y))",
+        "from sklearn.model_selection import StratifiedKFold\n"
+        "folds = list(StratifiedKFold(n_splits=3).split(X, y))",
+        S,
+        error=("ValueError", "Setting a random_state has no effect since shuffle is False"),
+        check="len(folds) == 3",
+    ),
+    Case(
+        "sklearn-vectorizer-min-df-zero",
+        "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+        "m = TfidfVectorizer(min_df=0).fit_transform(['red fox', 'fox den'])",
+        "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+        "m = TfidfVectorizer(min_df=1).fit_transform(['red fox', 'fox den'])",
+        S,
+        error=("InvalidParameterError", "'min_df' parameter of TfidfVectorizer"),
+        check="m.shape == (2, 3)",
+    ),
+    Case(
         "sklearn-cross-validation",
         "from sklearn.cross_validation import train_test_split",
         "from sklearn.model_selection import train_test_split",
@@ -482,6 +502,15 @@ PNG = (
 )
 
 SCIPY = [
+    Case(
+        "scipy-star-numpy",
+        "from scipy import *\nx = linspace(0, 1, 5)",
+        "from numpy import *  # scipy no longer re-exports numpy\nfrom scipy import *\n"
+        "x = linspace(0, 1, 5)",
+        "",
+        error=("NameError", "name 'linspace' is not defined"),
+        check="x[-1] == 1.0",
+    ),
     Case(
         "scipy-misc-imread",
         "from scipy.misc import imread\nimg = imread(png)",

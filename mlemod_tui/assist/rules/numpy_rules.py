@@ -304,6 +304,14 @@ RULES: list[Rule] = [
         "`np.trapezoid(y, x)`",
         r"module 'numpy' has no attribute 'trapz'",
     ),
+    _alias_rule(
+        "numpy-in1d",
+        "2.4 (deprecated 2.0)",
+        {"in1d": "{mod}.isin"},
+        "`np.in1d` was removed in NumPy 2.4",
+        "`np.isin(a, values)` (it keeps the shape of `a`; `in1d` flattened it)",
+        r"module 'numpy' has no attribute 'in1d'",
+    ),
     Rule(
         id="numpy-ragged-array",
         library="numpy",

@@ -390,7 +390,17 @@ class _Kwargs(RuleTransformer):
     rename: Mapping[str, str] = {}
     drop: Collection[str] = ()
     values: Mapping[str, Mapping[str, str]] = {}
+    numbers: Mapping[str, Mapping[str, str]] = {}
     guard: CallGuard | None = None
+
+    def _new_value(self, key: str, node: cst.BaseExpression) -> str | None:
+        """The replacement source for ``key=node``: by string literal, or by number literal."""
+        text = string_value(node)
+        if text is not None:
+            return self.values.get(key, {}).get(text)
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return self.numbers.get(key, {}).get(node.value)
+        return None
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self.callee is None:
@@ -415,8 +425,7 @@ class _Kwargs(RuleTransformer):
                 if key in self.drop:
                     touched = True
                     continue
-                if key in self.values and (value := string_value(element.value)) in self.values[key]:
-                    new_value = self.values[key][value or ""]
+                if (new_value := self._new_value(key, element.value)) is not None:
                     element = element.with_changes(value=parse_expression(new_value))
                     touched = True
                 if key in self.rename and isinstance(element.key, cst.SimpleString):
@@ -454,11 +463,9 @@ class _Kwargs(RuleTransformer):
             if key in self.drop:
                 touched = True
                 continue
-            if key in self.values:
-                value = string_value(arg.value)
-                if value is not None and value in self.values[key]:
-                    arg = arg.with_changes(value=parse_expression(self.values[key][value]))
-                    touched = True
+            if key is not None and (new_value := self._new_value(key, arg.value)) is not None:
+                arg = arg.with_changes(value=parse_expression(new_value))
+                touched = True
             if key in self.rename:
                 arg = arg.with_changes(keyword=cst.Name(self.rename[key]))
                 touched = True
@@ -475,12 +482,14 @@ def kwargs(
     rename: Mapping[str, str] | None = None,
     drop: Collection[str] = (),
     values: Mapping[str, Mapping[str, str]] | None = None,
+    numbers: Mapping[str, Mapping[str, str]] | None = None,
     guard: CallGuard | None = None,
 ) -> TransformerFactory:
-    """Rename, drop, or re-map the string values of keyword arguments of matching calls.
+    """Rename, drop, or re-map the literal values of keyword arguments of matching calls.
 
-    ``values`` maps a keyword to {old literal: new Python source}, e.g.
-    ``{"criterion": {"mse": "'squared_error'"}}``.
+    ``values`` maps a keyword to {old string literal: new Python source}, e.g.
+    ``{"criterion": {"mse": "'squared_error'"}}``; ``numbers`` the same for number literals
+    as written (``{"min_df": {"0": "1"}}``).
     """
     make = factory(
         _Kwargs,
@@ -488,9 +497,10 @@ def kwargs(
         rename=dict(rename or {}),
         drop=tuple(drop),
         values={k: dict(v) for k, v in (values or {}).items()},
+        numbers={k: dict(v) for k, v in (numbers or {}).items()},
         guard=guard,
     )
-    keys = sorted({*(rename or {}), *drop, *(values or {})})
+    keys = sorted({*(rename or {}), *drop, *(values or {}), *(numbers or {})})
     # The same keywords as keys of a dict literal passed on with ``**``: see _Kwargs.leave_Dict.
     setattr(make, "keyword_triggers", tuple(rf"['\"]{re.escape(k)}['\"]\s*:" for k in keys))
     return make

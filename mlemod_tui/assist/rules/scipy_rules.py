@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from mlemod_tui.assist.rules.cst_tools import (
@@ -20,6 +22,33 @@ from mlemod_tui.assist.rules.patterns import factory, moved
 from mlemod_tui.assist.rules.sklearn_fixes import FlagOnly, FunctionToMethod
 
 _IE = ("ImportError",)
+
+_SCIPY_STAR = re.compile(r"^(?P<indent>[ \t]*)from[ \t]+scipy[ \t]+import[ \t]+\*[ \t]*(?:#.*)?$")
+_NUMPY_STAR = re.compile(r"^[ \t]*from[ \t]+numpy[ \t]+import[ \t]+\*")
+
+
+def _numpy_name_undefined() -> str:
+    """A NameError for one of numpy's public names (what ``from scipy import *`` gave)."""
+    try:
+        import numpy
+    except ImportError:  # no numpy, no such notebook
+        return r"^name '(?:linspace|arange|array|zeros|ones)' is not defined"
+    names = sorted(n for n in getattr(numpy, "__all__", ()) if not n.startswith("_"))
+    return rf"^name '(?:{'|'.join(map(re.escape, names))})' is not defined"
+
+
+def fix_scipy_star(text: str) -> tuple[str, list[int]]:
+    """``from scipy import *`` once brought all of numpy; put that import back before it."""
+    lines = text.splitlines(keepends=True)
+    fixed: list[int] = []
+    out: list[str] = []
+    for number, line in enumerate(lines, 1):
+        match = _SCIPY_STAR.match(line.rstrip("\r\n"))
+        if match and not any(_NUMPY_STAR.match(earlier) for earlier in out):
+            out.append(f"{match['indent']}from numpy import *  # scipy no longer re-exports numpy\n")
+            fixed.append(number)
+        out.append(line)
+    return "".join(out), fixed
 
 
 class _RemovedFunctions(RuleTransformer):
@@ -257,6 +286,18 @@ _NUMPY_REEXPORTS = (
 _REEXPORTED = "|".join(_NUMPY_REEXPORTS)
 
 RULES: list[Rule] = [
+    Rule(
+        id="scipy-star-numpy",
+        library="scipy",
+        changed_in="1.12",
+        kind="crash",
+        summary="`from scipy import *` no longer brings numpy's names (`linspace`, `array`, "
+        "`pi` ...)",
+        replacement="`from numpy import *` before `from scipy import *`, as scipy itself did",
+        triggers=(r"from\s+scipy\s+import\s+\*",),
+        text_fix=fix_scipy_star,
+        crash=Crash(("NameError",), _numpy_name_undefined()),
+    ),
     Rule(
         id="scipy-misc-imread",
         library="scipy",

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+import libcst as cst
+
 from mlemod_tui.assist.rules import sklearn_fixes as fx
-from mlemod_tui.assist.rules.cst_tools import Callee
+from mlemod_tui.assist.rules.cst_tools import Callee, RuleTransformer, is_false, kwarg
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import factory, kwargs, methods, moved
 
@@ -16,6 +18,13 @@ _MNF = ("ModuleNotFoundError",)
 _IE = ("ImportError",)
 _TE = ("TypeError",)
 _IPE = ("InvalidParameterError", "ValueError")
+
+
+def _not_shuffled(call: cst.Call, _: RuleTransformer) -> bool:
+    """A splitter that does not shuffle: its ``random_state`` never did anything."""
+    shuffle = kwarg(call, "shuffle")
+    positional = sum(1 for arg in call.args if arg.keyword is None)
+    return positional < 2 and (shuffle is None or is_false(shuffle.value))
 
 
 def _module_rule(rule_id: str, old: str, new: str, changed_in: str, names: str) -> Rule:
@@ -612,5 +621,37 @@ RULES: list[Rule] = [
             _TE, r"AdaBoostClassifier.__init__\(\) got an unexpected keyword argument 'algorithm'"
         ),
         hint="SAMME.R (the old default) is gone, so scores can differ from the published ones.",
+    ),
+    Rule(
+        id="sklearn-splitter-random-state",
+        library="scikit-learn",
+        changed_in="0.24 (warned since 0.22)",
+        kind="crash",
+        summary="a splitter given `random_state` without `shuffle=True` now raises; the seed "
+        "never had an effect there",
+        replacement="drop `random_state` (the folds are the same)",
+        triggers=(r"KFold\([^)]*random_state\s*=",),
+        transformer=kwargs(
+            Callee.of(
+                "KFold", "StratifiedKFold", "GroupKFold", "RepeatedKFold", modules=SK
+            ),
+            drop=("random_state",),
+            guard=_not_shuffled,
+        ),
+        crash=Crash(("ValueError",), r"Setting a random_state has no effect since shuffle is False"),
+    ),
+    Rule(
+        id="sklearn-vectorizer-min-df-zero",
+        library="scikit-learn",
+        changed_in="1.2 (parameter validation)",
+        kind="crash",
+        summary="`min_df=0` is no longer accepted; a term is in at least one document anyway",
+        replacement="`min_df=1` (the same vocabulary)",
+        triggers=(r"\bmin_df\s*=\s*0\b(?!\.)",),
+        transformer=kwargs(
+            Callee.of("TfidfVectorizer", "CountVectorizer", "TfidfTransformer", modules=SK),
+            numbers={"min_df": {"0": "1"}},
+        ),
+        crash=Crash(_IPE, r"'min_df' parameter of \w+ must be .*Got 0 instead"),
     ),
 ]
