@@ -3,7 +3,8 @@ reply parser reads.
 
 Small local models follow short, concrete rules better than long essays, so each system
 prompt is a handful of lines: the task, what must not change, and the exact shape of the
-answer (a ``--- a/cell/<id>`` diff or ``# cell: <id>`` replacement blocks). "Ask again"
+answer (whole ``# cell: <id>`` replacement blocks, or a ``--- a/cell/<id>`` diff), said in
+words with no placeholder a model could copy. "Ask again"
 sends the reason the user rejected the last proposal, and their own instruction if any.
 """
 
@@ -44,15 +45,53 @@ TASKS = {
 }
 
 ANSWER_FORMAT = (
-    "Answer with a short rationale first (at most three sentences), then exactly one of:\n"
-    "1. one fenced diff, one header pair per changed cell:\n"
-    "```diff\n--- a/cell/{cell_id}\n+++ b/cell/{cell_id}\n@@ -1,2 +1,2 @@\n"
-    " unchanged line\n-old line\n+new line\n```\n"
-    "2. whole replacement cells, one fenced block per cell, each starting with its id:\n"
-    "```python\n# cell: {cell_id}\n<the complete new cell>\n```\n"
-    "A single unmarked ```python block replaces cell {cell_id}. "
-    "Do not number lines; put nothing else in fences."
+    "How to answer:\n"
+    "- First, in one to three sentences of your own, say what is wrong and what you change.\n"
+    "- Then give the whole corrected cell {cell_id}, every line of it, in one ```python "
+    "fenced block whose first line is the comment `# cell: {cell_id}`.\n"
+    "- If another cell must change too, give it in its own block, first line `# cell: ` "
+    "followed by that cell's id.\n"
+    "- A unified diff in a ```diff block with `--- a/cell/{cell_id}` and "
+    "`+++ b/cell/{cell_id}` headers is accepted instead.\n"
+    "Do not number lines, do not repeat these instructions, put nothing but code in fences."
 )
+"""No placeholder lines: small models copied ``-old line`` / ``<the complete new cell>`` word
+for word, so the format is said in words and each fence's first line is the real cell id."""
+
+PLACEHOLDER_LINES = ("unchanged line", "old line", "new line", "<the complete new cell>")
+"""Placeholder lines of the earlier answer-format example, which small models (Qwen2.5-Coder
+0.5B and 1.5B) copied into their diffs and cells word for word."""
+
+_OLD_FORMAT = (
+    "Answer with a short rationale first",
+    "one fenced diff, one header pair per changed cell",
+    "whole replacement cells, one fenced block per cell, each starting with its id",
+    "A single unmarked ```python block replaces cell",
+    "Do not number lines; put nothing else in fences",
+)
+
+
+def _phrases(*parts: str) -> tuple[str, ...]:
+    """Each instruction line long enough to be telling, cut before its first ``{cell_id}``."""
+    found = []
+    for part in parts:
+        for line in part.split("\n"):
+            head = line.strip().lstrip("-").strip().split("{cell_id}", 1)[0].strip()
+            if len(head) >= 24:
+                found.append(head)
+    return tuple(dict.fromkeys(found))
+
+
+def format_phrases() -> tuple[str, ...]:
+    """Answer-format sentences, this prompt's and the earlier one's: an answer that repeats
+    one is parroting the instructions, and the reply parser refuses it."""
+    return tuple(dict.fromkeys((*_OLD_FORMAT, *_phrases(ANSWER_FORMAT))))
+
+
+def rule_phrases() -> tuple[str, ...]:
+    """The role, rule and task sentences: repeated in an answer they are not the model's own
+    reasons, so the parser leaves them out of the rationale."""
+    return _phrases(ROLE, CONTRACT, *TASKS.values())
 
 
 def system_prompt(kind: str, cell_id: str) -> str:

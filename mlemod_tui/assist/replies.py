@@ -4,7 +4,9 @@ Answers come as one fenced diff, or as whole replacement cells marked with their
 a single unmarked code block meant for the cell the proposal is about. Whatever the form, the
 result is re-derived with :func:`diff_sources` from the cells as they would end up, so the hunks
 a person reviews carry true line numbers and apply strictly; and a result that does not
-compile, or changes nothing, is refused here rather than shown as a proposal.
+compile, or changes nothing, is refused here rather than shown as a proposal. So is an answer
+that parrots the prompt's answer-format instructions (small models copy them word for word):
+its "rationale" would be our own text shown as the model's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mlemod_tui.assist.prompts import PLACEHOLDER_LINES, format_phrases, rule_phrases
 from mlemod_tui.core.patch import (
     FencedBlock,
     Patch,
@@ -61,7 +64,11 @@ def parse_reply(text: str, *, target_cell_id: str, sources: Mapping[str, str]) -
     if not text.strip():
         return ParsedReply(None, "", "the answer is empty")
     blocks, prose = split_fences(text)
-    rationale = _rationale(prose if blocks else _lead_in(text))
+    own_prose = prose if blocks else _lead_in(text)
+    rationale = _rationale(_without_rules(own_prose))
+    echo = echoed_instructions(own_prose, [b.body for b in blocks] if blocks else [text])
+    if echo is not None:
+        return ParsedReply(None, rationale, echo)
     diff_outcome: _Outcome | None = None
     if any(is_diff_info(b.info) or looks_like_diff(b.body) for b in blocks) or (
         not blocks and looks_like_diff(text)
@@ -75,6 +82,47 @@ def parse_reply(text: str, *, target_cell_id: str, sources: Mapping[str, str]) -
     if diff_outcome is not None and code_outcome.error == _NO_CODE:
         return ParsedReply(None, rationale, diff_outcome.error)
     return ParsedReply(None, rationale, code_outcome.error)
+
+
+def echoed_instructions(prose: str, code: list[str]) -> str | None:
+    """Why an answer is a copy of the answer-format instructions, or None when it is not.
+
+    A placeholder line (``-old line``, ``<the complete new cell>``) anywhere, or a format
+    sentence in the prose, means the model repeated the example instead of answering.
+    """
+    for body in code:
+        for line in body.split("\n"):
+            bare = line.strip()
+            if bare[:1] in "+- " and bare[1:2] != bare[:1]:
+                bare = bare[1:].strip()
+            bare = bare.strip("`").strip()
+            if bare.lower() in PLACEHOLDER_LINES or _PLACEHOLDER.fullmatch(bare):
+                return (
+                    f"the answer copies the format example's placeholder line {bare!r} instead of "
+                    "real code: give the actual lines of the cell"
+                )
+    flat = _flat(prose)
+    for phrase in format_phrases():
+        if _flat(phrase) in flat:
+            return (
+                f"the answer repeats the answer-format instructions ({phrase!r}) instead of "
+                "explaining the change in its own words"
+            )
+    return None
+
+
+_PLACEHOLDER = re.compile(r"<(?:the |your |a )?[a-z][a-z -]{2,40}>", re.IGNORECASE)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _without_rules(prose: str) -> str:
+    """The prose without lines that repeat the prompt's role, rules or task."""
+    phrases = [_flat(p) for p in rule_phrases()]
+    kept = [line for line in prose.split("\n") if not any(p in _flat(line) for p in phrases)]
+    return "\n".join(kept)
 
 
 _NO_CODE = "no code found in the answer (expected a fenced diff or a fenced Python cell)"
@@ -193,7 +241,7 @@ def _label_cell(label: str, sources: Mapping[str, str]) -> str | None:
     if found:
         return found.group("id")
     if "cell" in plain.lower():
-        known = [word for word in re.findall(r"[\w.-]+", plain) if word in sources]
+        known: list[str] = [word for word in re.findall(r"[\w.-]+", plain) if word in sources]
         if known:
             return known[-1]
     return None

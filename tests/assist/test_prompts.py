@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from mlemod_tui.assist.context import REPAIR, RUNTIME, SCORE, PromptContext, Section, estimate_tokens
-from mlemod_tui.assist.prompts import messages_for, system_prompt
+from mlemod_tui.assist.prompts import (
+    PLACEHOLDER_LINES,
+    format_phrases,
+    messages_for,
+    rule_phrases,
+    system_prompt,
+)
 
 
 def context(kind: str) -> PromptContext:
@@ -19,11 +25,28 @@ def test_every_kind_states_the_contract_and_the_answer_format(kind: str) -> None
     text = system["content"]
     assert "Change only what the issue needs" in text
     assert "Keep the model, the data and the file paths" in text
-    assert "short rationale first" in text
-    assert "```diff\n--- a/cell/ab12\n+++ b/cell/ab12\n" in text
-    assert "```python\n# cell: ab12\n" in text
-    assert "A single unmarked ```python block replaces cell ab12" in text
+    assert "in one to three sentences of your own" in text
+    assert "the whole corrected cell ab12" in text and "`# cell: ab12`" in text
+    assert "`--- a/cell/ab12` and `+++ b/cell/ab12` headers" in text
     assert estimate_tokens(text) < 400  # compact: small local models follow short rules
+
+
+@pytest.mark.parametrize("kind", [REPAIR, RUNTIME, SCORE])
+def test_no_placeholder_a_model_could_copy(kind: str) -> None:
+    """Qwen2.5-Coder 0.5B/1.5B copied `-old line` and `<the complete new cell>` word for word."""
+    text = system_prompt(kind, "ab12")
+    lines = [line.strip().lstrip("+- ").strip() for line in text.split("\n")]
+    assert not set(PLACEHOLDER_LINES) & set(lines)
+    assert "<" not in text and "{" not in text  # no <placeholder>, no unfilled {field}
+    assert "```\n" not in text  # no example fence to imitate
+
+
+def test_the_parser_knows_this_prompts_format_sentences() -> None:
+    text = system_prompt(REPAIR, "ab12")
+    phrases = format_phrases()
+    assert any(phrase in text for phrase in phrases)
+    assert all(len(phrase) >= 24 for phrase in phrases)
+    assert any("Change only what the issue needs" in phrase for phrase in rule_phrases())
 
 
 def test_the_runtime_prompt_forbids_shortcuts_unless_asked() -> None:
