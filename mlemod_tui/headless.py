@@ -78,7 +78,7 @@ def run_command(
     reporter = ProgressReporter(notebook, human, quiet=options.quiet)
     state: dict[str, Any] = {}
     try:
-        exit_code = asyncio.run(_run(notebook, options, reporter, state))
+        exit_code = asyncio.run(_run(notebook, options, reporter, state, stderr))
     except (KeyboardInterrupt, asyncio.CancelledError):
         # Ctrl+C arrives as KeyboardInterrupt; SIGTERM cancels the main task, so asyncio.run
         # re-raises CancelledError: both are an interrupted run, not a crash.
@@ -108,7 +108,11 @@ def run_command(
 
 
 async def _run(
-    notebook: Notebook, options: RunOptions, reporter: ProgressReporter, state: dict[str, Any]
+    notebook: Notebook,
+    options: RunOptions,
+    reporter: ProgressReporter,
+    state: dict[str, Any],
+    notices: TextIO,
 ) -> int:
     kernel_name = choose_kernel(options.kernel, notebook.kernel_name())
     state["kernel"] = kernel_name
@@ -131,7 +135,8 @@ async def _run(
     state["session"] = session
     ticker = asyncio.create_task(_tick(reporter))
     try:
-        assistant = await _assistant(options, reporter.stream)
+        assistant = await _assistant(options, reporter.stream, notices)
+        session.model_server = assistant.server
         await session.start()
         state["started"] = True
         with contextlib.suppress(MlemodError):
@@ -161,13 +166,18 @@ async def _run(
             _write_report(options, session, state)
 
 
-async def _assistant(options: RunOptions, stream: TextIO) -> Assistant:
+async def _assistant(options: RunOptions, stream: TextIO, notices: TextIO) -> Assistant:
     """Rules always; with ``--accept all`` also the model, when Ollama serves it (if not,
-    that is said once and the rules carry on alone)."""
+    that is said once and the rules carry on alone). A model server off this machine is said
+    once on stderr, even with --quiet or --json: the notebook's code will be sent there."""
     if options.accept != "all":
         return Assistant(None)
     settings = load_settings({"ollama_host": options.ollama_host, "model": options.model})
     assistant = Assistant.from_settings(settings)
+    notice = assistant.server.notice() if assistant.server else None
+    if notice:
+        notices.write(f"mlemod-tui: note: {notice}\n")
+        notices.flush()
     status = await assistant.check()
     if status is not None and not status.ready:
         stream.write(f"{status.message}; repairing with offline rules only\n")
@@ -249,6 +259,7 @@ def _json_report(notebook: Notebook, state: dict[str, Any], exit_code: int) -> d
     if session is not None and state.get("started"):
         report["metrics"] = [metric_json(c) for c in session.every_score_comparison()]
         report["noise"] = session.noise.to_json() if session.noise else None
+        report["model_server"] = session.model_server.to_json() if session.model_server else None
     if result is not None:
         report.update(result.to_json())
         for cell in report["cells"]:

@@ -38,6 +38,7 @@ def report_data(session: NotebookSession, loop: LoopResult, saved: Path | None) 
             "noise": session.noise.to_json() if session.noise else None,
         },
         "environment": session.environment.to_json() if session.environment else None,
+        "model_server": session.model_server.to_json() if session.model_server else None,
     }
 
 
@@ -69,6 +70,13 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines += [f"  - differs: {m['line']}" for m in off]
     if score.get("noise"):
         lines.append(f"- **run-to-run noise:** {score['noise']['line']}")
+    server = data.get("model_server")
+    if server:
+        where = "this machine" if server["loopback"] else f"{server['name']}, not this machine"
+        lines.append(
+            f"- **model server:** {server['host']} ({where}), model {server['model']}, "
+            f"{server['requests']} request(s) sent"
+        )
     if data["output"]:
         lines.append(f"- **saved:** {data['output']}")
     lines += ["", "## Changes", ""]

@@ -21,6 +21,7 @@ from mlemod_tui.assist.proposer import (
 )
 from mlemod_tui.config import Settings
 from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.model_server import ModelServer
 
 
 class Assistant:
@@ -29,6 +30,8 @@ class Assistant:
     def __init__(self, backend: OllamaBackend | None) -> None:
         self.backend = backend
         self.status: ServerStatus | None = None
+        # Where model requests go (and how many went): said at start, saved in the provenance.
+        self.server = ModelServer(backend.host, backend.model) if backend is not None else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -91,7 +94,8 @@ class Assistant:
         instruction: str | None = None,
         previous_rejection: str | None = None,
     ) -> ProposalOutcome:
-        assert self.backend is not None
+        assert self.backend is not None and self.server is not None
+        self.server.requests += 1  # counted before sending: a failed request may still have left
         return await ModelProposer(self.backend).propose(
             session,
             kind,

@@ -12,6 +12,7 @@ from mlemod_tui import __version__
 from mlemod_tui.core.environment import EnvironmentFacts
 from mlemod_tui.core.history import AppliedPatch
 from mlemod_tui.core.scores import ScoreComparison
+from mlemod_tui.model_server import ModelServer
 
 
 def provenance_record(
@@ -21,6 +22,7 @@ def provenance_record(
     runtime_before: float | None,
     runtime_after: float | None,
     score: ScoreComparison | None,
+    model_server: ModelServer | None = None,
 ) -> dict[str, Any]:
     """The ``metadata.mlemod`` dictionary for a save."""
     record: dict[str, Any] = {
@@ -29,6 +31,8 @@ def provenance_record(
         "patches": [patch.provenance() for patch in patches],
         "environment": environment.to_json() if environment else None,
         "runtime": {"before_seconds": runtime_before, "after_seconds": runtime_after},
+        # Where model requests went (None: no model was configured for this session).
+        "model_server": model_server.to_json() if model_server else None,
     }
     if score is not None and score.reference is not None:
         record["score"] = {

@@ -29,6 +29,7 @@ from mlemod_tui.core.scores import (
     reference_score,
     todays_score,
 )
+from mlemod_tui.model_server import ModelServer
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class NotebookSession:
         self.patched_cells: set[str] = set()
         self.predictions: dict[int, list[str]] = {}
         self.noise: NoiseCheck | None = None  # the last run-to-run noise check, if any
+        self.model_server: ModelServer | None = None  # set by the front end that has a model
 
     @functools.cached_property
     def reference(self) -> Score | None:
@@ -206,6 +208,7 @@ class NotebookSession:
             runtime_before=stored_total,
             runtime_after=summary.total_today or None,
             score=self.score_comparison(),
+            model_server=self.model_server,
         )
         path = self.notebook.save(self.output_path)
         self.dirty = False

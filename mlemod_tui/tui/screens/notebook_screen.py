@@ -122,6 +122,7 @@ class NotebookScreen(ProposalActions, Screen[None]):
             self._show_cell(first_code)
         self._refresh_kernel_bar()
         self.call_after_refresh(self.find_reference_score)
+        self.say_where_the_model_is()
         if self.animations:
             self.set_interval(ELAPSED_REFRESH_SECONDS, self._tick)
             self.set_interval(GPU_REFRESH_SECONDS, self._refresh_gpu)

@@ -203,6 +203,14 @@ class ProposalActions(_Base):
             answered,
         )
 
+    def say_where_the_model_is(self) -> None:
+        """Once, at start: a model server off this machine will receive the notebook's code,
+        tracebacks and kernel values. Said, not blocked (compose reaches Ollama by name)."""
+        self.session.model_server = self.assistant.server
+        notice = self.assistant.server.notice() if self.assistant.server else None
+        if notice:
+            self.notify(notice, title="Model server elsewhere", severity="warning", timeout=20)
+
     @work(group="model", exit_on_error=False)
     async def check_model(self) -> None:
         """Is Ollama there, with the model? Said once; running never waits for it."""
