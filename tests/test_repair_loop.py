@@ -214,3 +214,25 @@ def test_reproducible_is_judged_from_a_fresh_kernel(tmp_path: Path, capsys: pyte
     data = json.loads(capsys.readouterr().out)
     assert data["steps"][0]["applied"] is True
     assert (code, data["reproducible"], data["error"]["ename"]) == (1, False, "NameError")
+
+
+def test_a_crash_inside_a_function_is_fixed_where_the_function_is_defined(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The erosion sits in cell 1's function; the traceback's deepest notebook frame says so,
+    # while the cell that crashed (cell 2) only calls it.
+    path = _write(
+        tmp_path,
+        [
+            "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+            "def grid(panels):\n    rows = len(panels) / 2\n    for i, _ in enumerate(panels):\n"
+            "        plt.subplot(rows, 2, i + 1)\n    return rows",
+            "print('rows', grid([1, 2, 3, 4]))",
+        ],
+    )
+    code = main(["run", str(path), "--accept", "rules", "--quiet", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert (code, data["reproducible"]) == (0, True), data
+    saved = nbformat.read(tmp_path / "nb.modernized.ipynb", as_version=4)
+    assert "plt.subplot(int(rows), 2, i + 1)" in saved.cells[0].source
+    assert saved.cells[1].source == "print('rows', grid([1, 2, 3, 4]))"

@@ -27,7 +27,7 @@ from mlemod_tui.assist.proposal import (
     repair_proposal_from_rules,
 )
 from mlemod_tui.assist.replies import parse_reply
-from mlemod_tui.assist.tracebacks import failing_line
+from mlemod_tui.assist.tracebacks import cell_frames, failing_line
 from mlemod_tui.assist.rules import Unfixable, classify_error
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.session import NotebookSession
@@ -61,18 +61,25 @@ def rule_repair(
     if unfixable is not None:
         return ProposalOutcome(None, reason=unfixable.message, unfixable=unfixable)
     notebook = session.notebook
-    cell = notebook.cells[index]
     cells = {notebook.cells[i].id: source_text(notebook.cells[i]) for i in notebook.code_cell_indices()}
-    proposal, hints = repair_proposal_from_rules(
-        cell.id,
-        source_text(cell),
-        error.ename,
-        error.evalue,
-        preamble=import_preamble(list(cells.values())),
-        notebook=cells,
-        line=failing_line(error.traceback),
-        axis_types=axis_types,
-    )
+    preamble = import_preamble(list(cells.values()))
+    hints: list[str] = []
+    proposal = None
+    for site, line in _crash_sites(session, index, error.traceback):
+        cell = notebook.cells[site]
+        proposal, found = repair_proposal_from_rules(
+            cell.id,
+            source_text(cell),
+            error.ename,
+            error.evalue,
+            preamble=preamble,
+            notebook=cells,
+            line=line,
+            axis_types=axis_types,
+        )
+        hints += [hint for hint in found if hint not in hints]
+        if proposal is not None:
+            break
     if proposal is not None:
         reason = None
     elif hints:
@@ -81,6 +88,24 @@ def rule_repair(
     else:
         reason = "no offline rule matches this error"
     return ProposalOutcome(proposal, reason=reason, hints=tuple(hints))
+
+
+def _crash_sites(
+    session: NotebookSession, index: int, traceback: list[str]
+) -> list[tuple[int, int | None]]:
+    """Where to look for the erosion, in turn: the crashed cell at its failing line, then the
+    cells whose functions the traceback passes through, deepest (nearest the library) first."""
+    sites: list[tuple[int, int | None]] = [(index, failing_line(traceback))]
+    by_count = {
+        run.execution_count: run.index
+        for run in session.runner.runs.values()
+        if run.execution_count is not None
+    }
+    for count, line in reversed(cell_frames(traceback)[1:]):
+        site = by_count.get(count) if count is not None else None
+        if site is not None and (site, line) not in sites:
+            sites.append((site, line))
+    return sites
 
 
 async def kernel_facts(session: NotebookSession) -> AxisTypes:

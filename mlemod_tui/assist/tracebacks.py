@@ -163,6 +163,7 @@ def final_exception_line(error: CellError) -> str:
 
 
 _CELL_LINE = re.compile(r"^(?:Cell In\s*\[\d*\]|Input In\s*\[\d*\]),\s*line\s+(\d+)")
+_CELL_FRAME = re.compile(r"^(?:Cell|Input) In\s*\[(\d*)\],\s*line\s+(\d+)")
 
 
 def failing_line(traceback: list[str]) -> int | None:
@@ -175,3 +176,17 @@ def failing_line(traceback: list[str]) -> int | None:
             if match:
                 return int(match.group(1))
     return None
+
+
+def cell_frames(traceback: list[str]) -> list[tuple[int | None, int]]:
+    """Every notebook frame of an IPython traceback, outermost first: (execution count of the
+    cell that defined the code, line in that cell). A crash inside a function defined in an
+    earlier cell has its site there, not in the cell that called it."""
+    frames: list[tuple[int | None, int]] = []
+    for raw in traceback:
+        for line in strip_ansi(raw).splitlines():
+            match = _CELL_FRAME.match(line.strip())
+            if match:
+                count = int(match.group(1)) if match.group(1) else None
+                frames.append((count, int(match.group(2))))
+    return frames

@@ -13,6 +13,51 @@ S = M + (
 
 MATPLOTLIB = [
     Case(
+        "mpl-subplot-float-size",
+        "n = 4 / 2\nfor i in range(4):\n    ax = plt.subplot(n, 2, i + 1)",
+        "n = 4 / 2\nfor i in range(4):\n    ax = plt.subplot(int(n), 2, i + 1)",
+        M,
+        error=("ValueError", "Number of rows must be a positive integer, not 2.0"),
+        check="ax.get_subplotspec().get_geometry() == (2, 2, 3, 3)",
+    ),
+    Case(
+        "mpl-subplot-float-size",
+        "fig = plt.figure()\nax = fig.add_subplot(2, 4 / 2, 1)",
+        "fig = plt.figure()\nax = fig.add_subplot(2, int(4 / 2), 1)",
+        M,
+        error=("ValueError", "Number of columns must be a positive integer"),
+        check="ax.get_subplotspec().get_geometry()[:2] == (2, 2)",
+        name="columns",
+    ),
+    Case(
+        "mpl-scatter-empty-colour",
+        "pc = plt.scatter([1, 2], [3, 4], c='', edgecolor='black')",
+        "pc = plt.scatter([1, 2], [3, 4], facecolors='none', edgecolor='black')",
+        M,
+        error=("ValueError", "'c' argument must be a color"),
+        check="len(pc.get_facecolors()) == 0 or pc.get_facecolors()[0][3] == 0",
+    ),
+    Case(
+        "mpl-ticklabels-count",
+        "ax = plt.gca()\nax.yaxis.set_ticks(np.arange(0, 5))\n"
+        "ax.yaxis.set_ticklabels(['min', 2, 4, 'max'])",
+        "ax = plt.gca()\nax.yaxis.set_ticks(np.arange(0, 5))\n"
+        "ax.yaxis.set_ticklabels(['min', 2, 4, 'max', ''])",
+        M,
+        error=("ValueError", "The number of FixedLocator locations (5)"),
+        check="[t.get_text() for t in ax.get_yticklabels()] == ['min', '2', '4', 'max', '']",
+    ),
+    Case(
+        "mpl-ticklabels-count",
+        "ax = plt.gca()\nax.set_xticks([0, 1])\nnames = ['a', 'b', 'c']\nax.set_xticklabels(names)",
+        "ax = plt.gca()\nax.set_xticks([0, 1])\nnames = ['a', 'b', 'c']\n"
+        "ax.set_xticklabels(list(names)[:2])",
+        M,
+        error=("ValueError", "does not match the number of labels (3)"),
+        check="[t.get_text() for t in ax.get_xticklabels()] == ['a', 'b']",
+        name="surplus",
+    ),
+    Case(
         "mpl-style-seaborn",
         "plt.style.use('seaborn-whitegrid')",
         "plt.style.use('seaborn-v0_8-whitegrid')",
@@ -146,6 +191,14 @@ MATPLOTLIB = [
 ]
 
 SEABORN = [
+    Case(
+        "sns-scatter-kws-linewidth",
+        "g = sns.regplot(x='tip', y='tip', data=tips, scatter_kws=dict(edgecolor='k', linewidth=0.5))",
+        "g = sns.regplot(x='tip', y='tip', data=tips, scatter_kws=dict(edgecolor='k', linewidths=0.5))",
+        S,
+        error=("TypeError", "Got both 'linewidth' and 'linewidths'"),
+        check="g.collections[0].get_linewidths()[0] == 0.5",
+    ),
     Case(
         "sns-positional-data",
         "sns.countplot('day', data=tips)",

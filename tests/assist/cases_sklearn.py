@@ -23,6 +23,17 @@ LIN = (
 
 SKLEARN = [
     Case(
+        "sklearn-kfold-n-folds",
+        "from sklearn.model_selection import StratifiedKFold\n"
+        "skf = StratifiedKFold(y=y, n_folds=3)\nfolds = [te for tr, te in skf]",
+        "from sklearn.model_selection import StratifiedKFold\n"
+        "skf = StratifiedKFold(n_splits=3)\nfolds = [te for tr, te in skf.split(np.zeros(len(y)), y)]",
+        S,
+        error=("TypeError", "unexpected keyword argument 'y'"),
+        check="len(folds) == 3",
+        name="y-keyword",
+    ),
+    Case(
         "sklearn-splitter-random-state",
         "from sklearn.model_selection import StratifiedKFold\n"
         "folds = list(StratifiedKFold(n_splits=3, random_state=1).split(X, y))",

@@ -72,6 +72,15 @@ def test_a_percent_continuation_inside_brackets_is_python_not_a_magic() -> None:
     assert apply_rules(cell)[0] == cell.replace("np.NaN", "np.nan")
 
 
+def test_a_lone_semicolon_line_is_ipython_and_the_cell_is_still_fixed() -> None:
+    # Notebooks end a plotting cell with ``;`` on its own line to hide the repr; IPython
+    # accepts it, Python does not, and the cell must not escape the rules because of it.
+    cell = "both = a.append(b)\nplt.plot(both)\n;\n"
+    fixed, applied = apply_rules(cell, ["pandas-append"], preamble="import pandas as pd")
+    assert applied == ["pandas-append"]
+    assert fixed == "both = pd.concat([a, b])\nplt.plot(both)\n;\n"
+
+
 # --------------------------------------------------------------------------- prefilter
 
 

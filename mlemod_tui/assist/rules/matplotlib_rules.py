@@ -20,6 +20,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     replace_func,
     set_kwarg,
     string,
+    string_value,
     with_args,
     with_string,
 )
@@ -215,6 +216,97 @@ class Vert(RuleTransformer):
         return updated_node
 
 
+class SubplotInts(RuleTransformer):
+    """Crash-only: a grid size or index computed with ``/`` (``n / 2`` is 2.0 in Python 3).
+
+    matplotlib before 3.3 truncated such floats with ``int()``; today it raises. The fix
+    spells that ``int()`` out, on the argument the message names, on the failing line only.
+    """
+
+    _CALLS = frozenset({"subplot", "add_subplot", "subplots"})
+    _WHICH = {"rows": (0, "nrows"), "columns": (1, "ncols"), "num": (2, "")}
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        crash = self.ctx.crash
+        if crash is None or call_name(original_node) not in self._CALLS:
+            return updated_node
+        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        found = re.match(r"(?:Number of )?(rows|columns|num)\b", crash.evalue)
+        if found is None:
+            return updated_node
+        position, keyword = self._WHICH[found.group(1)]
+        args = list(updated_node.args)
+        numbered = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        at = next(
+            (i for i, a in enumerate(args) if keyword and a.keyword and a.keyword.value == keyword),
+            None,
+        )
+        if at is None and position < len(numbered):
+            at = numbered[position]
+        if at is None:
+            return updated_node
+        value = args[at].value
+        if isinstance(value, cst.Integer) or (
+            isinstance(value, cst.Call) and call_name(value) == "int"
+        ):
+            return updated_node
+        self.hit(original_node)
+        args[at] = args[at].with_changes(value=expr("int(__v__)", v=value))
+        return updated_node.with_changes(args=args)
+
+
+class EmptyScatterColour(RuleTransformer):
+    """``scatter(..., c='')``: hollow markers in old matplotlib, an error today."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) != "scatter":
+            return updated_node
+        colour = kwarg(original_node, "c")
+        if colour is None or string_value(colour.value) != "":
+            return updated_node
+        self.hit(original_node)
+        args = [
+            a.with_changes(keyword=cst.Name("facecolors"), value=with_string(a.value, "none"))
+            if a.keyword is not None and a.keyword.value == "c" and isinstance(a.value, cst.SimpleString)
+            else a
+            for a in updated_node.args
+        ]
+        return updated_node.with_changes(args=args)
+
+
+class TicklabelsToTicks(RuleTransformer):
+    """Crash-only: more or fewer labels than ticks. matplotlib before 3.5 paired them with
+    ``zip``: surplus labels were dropped, ticks without one stayed blank. The fix does the
+    same with the counts the message gives, on the failing line only."""
+
+    _CALLS = frozenset({"set_ticklabels", "set_xticklabels", "set_yticklabels"})
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        crash = self.ctx.crash
+        if crash is None or call_name(original_node) not in self._CALLS:
+            return updated_node
+        counts = re.search(r"locations \((\d+)\).*labels \((\d+)\)", crash.evalue)
+        args = list(updated_node.args)
+        if counts is None or not args or args[0].keyword is not None or args[0].star:
+            return updated_node
+        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        ticks, labels = int(counts.group(1)), int(counts.group(2))
+        value = args[0].value
+        if isinstance(value, cst.List) and len(value.elements) == labels:
+            kept = [e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in value.elements[:ticks]]
+            kept += [cst.Element(string("")) for _ in range(ticks - labels)]
+            new: cst.BaseExpression = value.with_changes(elements=kept)
+        elif ticks < labels:
+            new = expr(f"list(__v__)[:{ticks}]", v=value)
+        else:
+            new = expr(f"list(__v__) + [''] * {ticks - labels}", v=value)
+        self.hit(original_node)
+        args[0] = args[0].with_changes(value=new)
+        return updated_node.with_changes(args=args)
+
+
 RULES: list[Rule] = [
     Rule(
         id="mpl-style-seaborn",
@@ -394,5 +486,49 @@ RULES: list[Rule] = [
         replacement="`orientation='horizontal'`",
         triggers=(r"vert\s*=",),
         transformer=factory(Vert),
+    ),
+    Rule(
+        id="mpl-subplot-float-size",
+        library="matplotlib",
+        changed_in="3.5 (deprecated 3.3)",
+        kind="crash",
+        summary="a float grid size or subplot index (`n / 2` in Python 3) is no longer "
+        "truncated",
+        replacement="`plt.subplot(int(n / 2), 2, i)`, as matplotlib did before",
+        triggers=(r"subplots?\(",),
+        transformer=factory(SubplotInts),
+        crash=Crash(
+            ("ValueError", "TypeError"),
+            r"^(?:Number of (?:rows|columns) must be a positive integer|num must be an integer"
+            r" with 1 <= num <= \d+), not \d+\.\d+",
+        ),
+        crash_only=True,
+    ),
+    Rule(
+        id="mpl-scatter-empty-colour",
+        library="matplotlib",
+        changed_in="3.1 (deprecated 2.2)",
+        kind="crash",
+        summary="`scatter(c='')` (hollow markers) is no longer a colour",
+        replacement="`scatter(..., facecolors='none', edgecolor='black')`",
+        triggers=(r"\bc\s*=\s*(?:''|\"\")",),
+        transformer=factory(EmptyScatterColour),
+        crash=Crash(("ValueError",), r"'c' argument must be a color.*not ''"),
+    ),
+    Rule(
+        id="mpl-ticklabels-count",
+        library="matplotlib",
+        changed_in="3.5 (warned 3.3)",
+        kind="crash",
+        summary="tick labels must match the ticks in number; matplotlib used to pair them "
+        "and drop the rest",
+        replacement="as many labels as ticks (blank ones for the ticks that had none)",
+        triggers=(r"set_[xy]?ticklabels\(",),
+        transformer=factory(TicklabelsToTicks),
+        crash=Crash(
+            ("ValueError",),
+            r"The number of FixedLocator locations \(\d+\).*does not match the number of labels",
+        ),
+        crash_only=True,
     ),
 ]

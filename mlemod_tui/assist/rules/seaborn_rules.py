@@ -15,6 +15,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     replace_func,
     set_kwarg,
     string_value,
+    with_string,
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import factory, kwargs
@@ -206,6 +207,60 @@ class PaletteWithoutHue(RuleTransformer):
         return set_kwarg(call, "legend", "False")
 
 
+class ScatterKwsLinewidth(RuleTransformer):
+    """``lmplot(..., scatter_kws=dict(linewidth=0.5))``: seaborn itself passes ``linewidths``,
+    and matplotlib now refuses both aliases at once. The user's value won before; it is
+    renamed ``linewidths`` so it still wins (seaborn only sets a default)."""
+
+    _ALIASES = ("linewidth", "lw")
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) not in ("lmplot", "regplot"):
+            return updated_node
+        arg = kwarg(updated_node, "scatter_kws")
+        if arg is None:
+            return updated_node
+        new = self._renamed(arg.value)
+        if new is None:
+            return updated_node
+        self.hit(original_node)
+        return updated_node.with_changes(
+            args=[a.with_changes(value=new) if a is arg else a for a in updated_node.args]
+        )
+
+    def _renamed(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        if isinstance(value, cst.Call) and call_name(value) == "dict":
+            keys = [a.keyword.value for a in value.args if a.keyword is not None]
+            if "linewidths" in keys or not set(keys) & set(self._ALIASES):
+                return None
+            return value.with_changes(
+                args=[
+                    a.with_changes(keyword=cst.Name("linewidths"))
+                    if a.keyword is not None and a.keyword.value in self._ALIASES
+                    else a
+                    for a in value.args
+                ]
+            )
+        if isinstance(value, cst.Dict):
+            names = [
+                string_value(e.key) if isinstance(e, cst.DictElement) else None
+                for e in value.elements
+            ]
+            if "linewidths" in names or not set(names) & set(self._ALIASES):
+                return None
+            return value.with_changes(
+                elements=[
+                    e.with_changes(key=with_string(e.key, "linewidths"))
+                    if isinstance(e, cst.DictElement)
+                    and isinstance(e.key, cst.SimpleString)
+                    and string_value(e.key) in self._ALIASES
+                    else e
+                    for e in value.elements
+                ]
+            )
+        return None
+
+
 RULES: list[Rule] = [
     Rule(
         id="sns-positional-data",
@@ -342,5 +397,16 @@ RULES: list[Rule] = [
         replacement="`sns.kdeplot(x=x, fill=True)`",
         triggers=(r"shade\s*=",),
         transformer=kwargs(Callee.of("kdeplot", modules=SNS), rename={"shade": "fill"}),
+    ),
+    Rule(
+        id="sns-scatter-kws-linewidth",
+        library="seaborn",
+        changed_in="matplotlib 3.3 (aliases checked)",
+        kind="crash",
+        summary="`scatter_kws` with `linewidth` now clashes with the `linewidths` seaborn sets",
+        replacement="`scatter_kws=dict(linewidths=0.5)`",
+        triggers=(r"scatter_kws",),
+        transformer=factory(ScatterKwsLinewidth),
+        crash=Crash(("TypeError",), r"Got both '(?:linewidth|lw)' and 'linewidths'"),
     ),
 ]

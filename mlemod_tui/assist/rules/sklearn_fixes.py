@@ -497,6 +497,7 @@ _KFOLDS = {
 _COUNT_KW = {"n_folds": "n_splits", "n_iter": "n_splits"}
 # What a second positional argument meant in the old signature (after the data or its size).
 _SECOND = {"LeavePOut": "p"}
+_DATA_KW = ("y", "labels", "n")  # the old first parameter, given by name
 _NO_DATA_ARGS = {"LeaveOneOut"}  # took only the size; takes nothing now
 
 
@@ -516,8 +517,10 @@ class KFoldNFolds(RuleTransformer):
             return updated_node
         count = next((kwarg(original_node, k) for k in _COUNT_KW if kwarg(original_node, k)), None)
         pos = positional(original_node)
+        by_name = next((kwarg(original_node, k) for k in _DATA_KW if kwarg(original_node, k)), None)
         old_style = (
             count is not None
+            or by_name is not None
             or len(pos) >= 2
             or (name in _NO_DATA_ARGS and len(pos) == 1)
             or (
@@ -530,13 +533,14 @@ class KFoldNFolds(RuleTransformer):
                 )
             )
         )
-        if not old_style or not pos:
+        data_arg = pos[0] if pos else by_name
+        if not old_style or data_arg is None:
             return updated_node
-        data = pos[0].value
+        data = data_arg.value
         args = [
             a
             for a in updated_node.args
-            if a is not updated_node.args[original_node.args.index(pos[0])]
+            if a is not updated_node.args[original_node.args.index(data_arg)]
         ]
         new_args = []
         for a in args:

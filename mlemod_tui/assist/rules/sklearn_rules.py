@@ -166,6 +166,7 @@ RULES: list[Rule] = [
         crash=Crash(
             _TE,
             r"unexpected keyword argument 'n_(?:folds|iter)'|LeaveOneOut\(\) takes no arguments"
+            r"|KFold\.__init__\(\) got an unexpected keyword argument '(?:y|labels|n)'"
             r"|(?:KFold|ShuffleSplit|LeavePOut)\.__init__\(\) takes .* positional arguments? but",
         ),
     ),

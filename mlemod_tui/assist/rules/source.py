@@ -1,7 +1,7 @@
 """IPython cells as Python: mask magics before parsing, put them back byte for byte after.
 
-``%matplotlib inline``, ``!pip install x``, ``files = !ls`` and ``df?`` are not Python, so
-libcst cannot parse a cell holding them. Each such line becomes a ``pass`` placeholder with
+``%matplotlib inline``, ``!pip install x``, ``files = !ls``, ``df?`` and a lone ``;`` are not
+Python, so libcst cannot parse a cell holding them. Each such line becomes a ``pass`` placeholder with
 the same indentation (so blocks stay valid and line numbers stay put) and is restored
 exactly after the rewrite.
 """
@@ -15,8 +15,9 @@ PLACEHOLDER = "pass  # mlemod-magic-{n}"
 _RESTORE = re.compile(r"(?m)^[ \t]*pass  # mlemod-magic-(\d+)[ \t]*(?=\r?$)")
 # Cell magics whose body is Python; any other (%%bash, %%html, %%writefile...) is not scanned.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "skip"})
+# ... and a lone ``;`` (IPython's quote escape; notebooks use it to hide a plot's repr).
 _LINE_MAGIC = re.compile(
-    r"^[ \t]*(?:[%!]|\?)|^[ \t]*[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*[%!]"
+    r"^[ \t]*(?:[%!]|\?)|^[ \t]*[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*[%!]|^[ \t]*;[ \t]*$"
 )
 _HELP = re.compile(r"^[ \t]*[\w.\[\]()'\"]+\?\??[ \t]*$")
 _OPEN, _CLOSE = "([{", ")]}"
@@ -37,7 +38,7 @@ class Masked:
 
 def mask_magics(source: str) -> Masked | None:
     """Mask IPython syntax; ``None`` when the cell is not Python at all (``%%bash`` ...)."""
-    if "%" not in source and "!" not in source and "?" not in source:
+    if not any(mark in source for mark in "%!?;"):
         return Masked(source, {})
     lines = source.splitlines(keepends=True)
     first = next((line for line in lines if line.strip()), "")
