@@ -23,6 +23,7 @@ def provenance_record(
     runtime_after: float | None,
     score: ScoreComparison | None,
     model_server: ModelServer | None = None,
+    cells_run: int | None = None,
 ) -> dict[str, Any]:
     """The ``metadata.mlemod`` dictionary for a save."""
     record: dict[str, Any] = {
@@ -34,6 +35,9 @@ def provenance_record(
         # Where model requests went (None: no model was configured for this session).
         "model_server": model_server.to_json() if model_server else None,
     }
+    if cells_run is not None:
+        # How many cells hold today's results: a later save with fewer must not replace this.
+        record["results"] = {"cells_run": cells_run}
     if score is not None and score.reference is not None:
         record["score"] = {
             "metric": score.reference.name,

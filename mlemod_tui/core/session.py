@@ -21,6 +21,7 @@ from mlemod_tui.core.notebook import Notebook, source_text
 from mlemod_tui.core.order import OrderReport, RunOrder, analyze_order, execution_order
 from mlemod_tui.core.provenance import provenance_record
 from mlemod_tui.core.runtime import RuntimeSummary, stored_timings, summarize_runtime
+from mlemod_tui.core.save_plan import SavePlan, SaveRefused, saved_results
 from mlemod_tui.core.scores import (
     Score,
     ScoreComparison,
@@ -197,9 +198,29 @@ class NotebookSession:
 
     # -- saving ------------------------------------------------------------------------
 
+    def cells_run_today(self) -> int:
+        """Code cells whose outputs this session produced (a failure's traceback counts)."""
+        return sum(
+            run.status not in ("pending", "skipped", "running") for run in self.runner.runs.values()
+        )
+
+    def save_plan(self) -> SavePlan:
+        """What a save would write, against what an earlier save left at the output path."""
+        return SavePlan(
+            path=self.output_path,
+            patches=len(self.history.applied),
+            cells_run=self.cells_run_today(),
+            code_cells=len(self.notebook.code_cell_indices()),
+            existing=saved_results(self.output_path, list(self.notebook.original.cells)),
+        )
+
     def save(self) -> Path:
         """Atomically write today's notebook, with its provenance, to the output path; never
-        the original unless the output path was made the original on purpose (``--in-place``)."""
+        the original unless the output path was made the original on purpose (``--in-place``),
+        and never over a file holding more of today's results (:class:`SaveRefused`)."""
+        plan = self.save_plan()
+        if plan.loses_results:
+            raise SaveRefused(plan.refusal())
         summary = self.runtime_summary()
         stored_total = sum(self.stored_seconds.values()) or None
         self.notebook.node.metadata["mlemod"] = provenance_record(
@@ -209,6 +230,7 @@ class NotebookSession:
             runtime_after=summary.total_today or None,
             score=self.score_comparison(),
             model_server=self.model_server,
+            cells_run=plan.cells_run,
         )
         path = self.notebook.save(self.output_path)
         self.dirty = False

@@ -258,10 +258,17 @@ class NotebookScreen(ProposalActions, Screen[None]):
             elif answer == "discard":
                 self.app.exit(0)
 
-        self._quit_question = ConfirmScreen(
-            f"Today's results are not saved. Save to {self.session.output_path} first?",
-            [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
-        )
+        plan = self.session.save_plan()
+        if plan.loses_results:  # "Save and quit" would replace more results with fewer
+            question = (
+                f"This session: {plan.contents()}. {plan.conflict()} Quit and keep that file? "
+                "The patches stay in the journal and are offered again when you reopen the notebook."
+            )
+            answers = [("discard", "Quit, keep the saved file"), ("cancel", "Cancel")]
+        else:
+            question = f"Unsaved: {plan.contents()}. Save to {plan.path} first?"
+            answers = [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")]
+        self._quit_question = ConfirmScreen(question, answers)
         self.app.push_screen(self._quit_question, answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
