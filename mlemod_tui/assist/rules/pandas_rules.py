@@ -415,17 +415,6 @@ RULES: list[Rule] = [
         crash=Crash(_VE, r"Cannot subset columns with a tuple"),
     ),
     Rule(
-        id="pandas-positional-getitem",
-        library="pandas",
-        changed_in="3.0 (deprecated 2.1)",
-        kind="crash",
-        summary="`s[0]` on a Series with a non-default index no longer falls back to positions",
-        replacement="`s.iloc[0]`",
-        crash=Crash(("KeyError",), r"^-?\d+$"),
-        crash_only=True,
-        hint="If the number is a position (the first row, the last), use `.iloc[...]`.",
-    ),
-    Rule(
         id="pandas-max-colwidth",
         library="pandas",
         changed_in="2.0 (deprecated 1.0)",

@@ -10,6 +10,7 @@ from mlemod_tui.assist.rules import (
     keras_rules,
     matplotlib_rules,
     numpy_rules,
+    pandas3_rules,
     pandas_rules,
     python_rules,
     scipy_rules,
@@ -23,6 +24,7 @@ from mlemod_tui.assist.rules.model import Rule
 
 _MODULES = (
     pandas_rules,
+    pandas3_rules,
     numpy_rules,
     sklearn_rules,
     sklearn_default_rules,

@@ -514,7 +514,7 @@ class KFoldNFolds(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         name = call_name(original_node)
         if name not in _KFOLDS:
-            return updated_node
+            return self._iterated(original_node, updated_node)
         count = next((kwarg(original_node, k) for k in _COUNT_KW if kwarg(original_node, k)), None)
         pos = positional(original_node)
         by_name = next((kwarg(original_node, k) for k in _DATA_KW if kwarg(original_node, k)), None)
@@ -565,33 +565,51 @@ class KFoldNFolds(RuleTransformer):
         return self.leave_For(original_node, updated_node)  # type: ignore[arg-type,return-value]
 
     def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
-        source = original_node.iter
+        split = self._split_of(original_node.iter, updated_node.iter, original_node)
+        return updated_node if split is None else updated_node.with_changes(iter=split)
+
+    def _iterated(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        """``list(StratifiedKFold(y, n_folds=5))``: the folds, listed."""
+        if call_name(original_node) not in ("list", "enumerate") or not original_node.args:
+            return updated_node
+        split = self._split_of(
+            original_node.args[0].value, updated_node.args[0].value, original_node
+        )
+        if split is None:
+            return updated_node
+        first = updated_node.args[0].with_changes(value=split)
+        return updated_node.with_changes(args=[first, *updated_node.args[1:]])
+
+    def _split_of(
+        self, source: cst.BaseExpression, updated: cst.BaseExpression, where: cst.CSTNode
+    ) -> cst.BaseExpression | None:
+        """``it.split(...)`` for an iterated splitter converted above, else None."""
         key = dotted(source)
         call = self.split_of.get(key) if key else source if isinstance(source, cst.Call) else None
         if call is None or id(call) not in self.converted:
-            return updated_node
+            return None
         kind, data = self.converted[id(call)]
         if kind.startswith("Stratified"):
             np = self.module_name("numpy", "np")
             split = expr(
-                f"__it__.split({np}.zeros(len(__y__)), __y__)", it=updated_node.iter, y=data
+                f"__it__.split({np}.zeros(len(__y__)), __y__)", it=updated, y=data
             )
         elif isinstance(data, cst.Call) and call_name(data) == "len" and len(data.args) == 1:
-            split = expr("__it__.split(__x__)", it=updated_node.iter, x=data.args[0].value)
+            split = expr("__it__.split(__x__)", it=updated, x=data.args[0].value)
         elif not kind.startswith(("Stratified", "Group")):
             # The old first argument was the number of samples; the splits depend on nothing
             # else, so indices 0..n-1 give exactly the old folds.
             np = self.module_name("numpy", "np")
-            split = expr(f"__it__.split({np}.arange(__n__))", it=updated_node.iter, n=data)
+            split = expr(f"__it__.split({np}.arange(__n__))", it=updated, n=data)
         else:
             self.hit(
-                original_node,
+                where,
                 fixed=False,
                 note="Iterate over `cv.split(X, y)`: the splitter no longer knows the data.",
             )
-            return updated_node
-        self.hit(original_node)
-        return updated_node.with_changes(iter=split)
+            return None
+        self.hit(where)
+        return split
 
 
 class Kmeans(RuleTransformer):

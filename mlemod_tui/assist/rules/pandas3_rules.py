@@ -1,0 +1,275 @@
+"""pandas 2/3 changes that only the data reveals: the code looks fine until a value arrives.
+
+Each fix is crash-only and touches the line the traceback names (or, for a changed default,
+the calls that set it), spelling out what old pandas did implicitly: positional fallback of
+``s[0]``, ``replace`` renaming categories, ``get_dummies`` giving ``uint8``, ``read_csv`` of
+bytes that are not UTF-8, plotting booleans as 0/1.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from mlemod_tui.assist.rules.cst_tools import (
+    Callee,
+    RuleTransformer,
+    call_name,
+    expr,
+    kwarg,
+    make_kwarg,
+    positional,
+    string,
+)
+from mlemod_tui.assist.rules.model import Crash, Rule
+from mlemod_tui.assist.rules.patterns import factory, pin
+
+PD = ("pandas",)
+
+
+def _on_failing_line(t: RuleTransformer, node: cst.CSTNode) -> bool:
+    crash = t.ctx.crash
+    return crash is not None and crash.on_failing_line(cst.Module([]).code_for_node(node))
+
+
+class PositionalGetitem(RuleTransformer):
+    """``series[i]`` on a Series whose index is not made of integers (dates, names) meant the
+    i-th value until pandas 3; today it looks for the label ``i``. ``series.iloc[i]`` is what
+    it did. Only numeric-looking keys on the failing line, on plain names."""
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        if not isinstance(original_node.value, cst.Name) or len(original_node.slice) != 1:
+            return updated_node
+        index = original_node.slice[0].slice
+        if not isinstance(index, cst.Index) or not self._numeric(index.value):
+            return updated_node
+        if not _on_failing_line(self, original_node):
+            return updated_node
+        self.hit(original_node)
+        return updated_node.with_changes(
+            value=cst.Attribute(value=updated_node.value, attr=cst.Name("iloc"))
+        )
+
+    def _numeric(self, node: cst.BaseExpression) -> bool:
+        """An integer literal, a loop-variable-like name, or arithmetic on those."""
+        if isinstance(node, cst.Integer):
+            return True
+        if isinstance(node, cst.UnaryOperation):
+            return self._numeric(node.expression)
+        if isinstance(node, cst.BinaryOperation):
+            return self._numeric(node.left) and self._numeric(node.right)
+        return isinstance(node, cst.Name) and node.value not in ("True", "False", "None")
+
+
+class CategoricalReplace(RuleTransformer):
+    """``s.replace({'ARF': 'arf'})`` on a categorical column renamed its categories before
+    pandas 3; now it refuses a value that is not a category. ``cat.rename_categories`` is the
+    same renaming (order and codes kept); only on the failing line, with one mapping."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) != "replace" or not isinstance(original_node.func, cst.Attribute):
+            return updated_node
+        args = positional(original_node)
+        if len(args) != 1 or len(original_node.args) != 1:
+            return updated_node
+        if not isinstance(args[0].value, (cst.Dict, cst.Name)):
+            return updated_node
+        if not _on_failing_line(self, original_node):
+            return updated_node
+        self.hit(original_node)
+        receiver = updated_node.func.value  # type: ignore[attr-defined]
+        return expr(
+            "__s__.cat.rename_categories(__m__)", s=receiver, m=updated_node.args[0].value
+        )
+
+
+class ReadCsvEncoding(RuleTransformer):
+    """``read_csv`` of a Latin-1 file: Python 2 pandas read bytes and never decoded them;
+    today the default UTF-8 fails. ``encoding='latin-1'`` reads every byte as one character."""
+
+    _READERS = frozenset({"read_csv", "read_table", "read_fwf"})
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) not in self._READERS or kwarg(original_node, "encoding"):
+            return updated_node
+        if not _on_failing_line(self, original_node):
+            return updated_node
+        self.hit(original_node)
+        args = list(updated_node.args)
+        last = args[-1] if args else None
+        if last is not None and last.comma is cst.MaybeSentinel.DEFAULT:
+            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return updated_node.with_changes(args=[*args, make_kwarg("encoding", string("latin-1"))])
+
+
+class PlotBooleans(RuleTransformer):
+    """``is_snowing.plot()`` on a boolean Series: old pandas plotted True/False as 1/0, pandas
+    now finds "no numeric data". ``.astype(int)`` first, on the failing line only."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) != "plot" or not isinstance(original_node.func, cst.Attribute):
+            return updated_node
+        receiver = original_node.func.value
+        if not isinstance(receiver, (cst.Name, cst.Attribute, cst.Subscript)):
+            return updated_node
+        if isinstance(receiver, cst.Name) and receiver.value in ("plt", "ax", "axes", "matplotlib"):
+            return updated_node
+        if not _on_failing_line(self, original_node):
+            return updated_node
+        self.hit(original_node)
+        func = updated_node.func
+        assert isinstance(func, cst.Attribute)
+        return updated_node.with_changes(
+            func=func.with_changes(value=expr("__s__.astype(int)", s=func.value))
+        )
+
+
+_INVALID_VALUE = re.compile(r"^Invalid value '(?P<value>.*)' for dtype '(?P<dtype>[^']+)'")
+
+
+class SetitemUpcast(RuleTransformer):
+    """``frame.loc[mask] = -1.`` on integer columns: pandas before 3 upcast the column (to
+    float, or to object for booleans and text); now it raises. The fix casts first, as pandas
+    did: the one column when the target names it, else the frame. Only the failing line."""
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        crash = self.ctx.crash
+        found = _INVALID_VALUE.match(crash.evalue) if crash is not None else None
+        if found is None or len(original_node.body) != 1:
+            return updated_node
+        stmt = original_node.body[0]
+        if not isinstance(stmt, cst.Assign) or len(stmt.targets) != 1:
+            return updated_node
+        target = _cast_target(stmt.targets[0].target)
+        new_type = _upcast(found["dtype"], found["value"], self.ctx.notebook_text)
+        if target is None or new_type is None or not _on_failing_line(self, original_node):
+            return updated_node
+        self.hit(original_node)
+        cast = cst.parse_statement(f"{target} = {target}.astype({new_type!r})\n")
+        return cst.FlattenSentinel([cast, updated_node])
+
+
+def _cast_target(node: cst.BaseExpression) -> str | None:
+    """``df['col']`` for ``df.loc[rows, 'col']``, ``df`` for ``df.loc[rows]`` or ``df[mask]``."""
+    if not isinstance(node, cst.Subscript):
+        return None
+    holder = node.value
+    if isinstance(holder, cst.Attribute) and holder.attr.value in ("loc", "iloc"):
+        frame = holder.value
+        if not isinstance(frame, cst.Name):
+            return None
+        column = node.slice[1].slice if len(node.slice) == 2 else None
+        label = _string_of(column.value) if isinstance(column, cst.Index) else None
+        if holder.attr.value == "loc" and label is not None:
+            return f"{frame.value}[{label!r}]"
+        return frame.value if len(node.slice) == 1 else None
+    if isinstance(holder, cst.Name) and len(node.slice) == 1:
+        return holder.value
+    return None
+
+
+def _string_of(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _upcast(dtype: str, value: str, notebook_text: str) -> str | None:
+    """What old pandas upcast ``dtype`` to for ``value``: float for a fractional number in an
+    integer column, object otherwise. A boolean column made by ``get_dummies`` is left to the
+    rule that restores its old ``uint8``."""
+    if dtype == "bool":
+        return None if "get_dummies" in notebook_text else "object"
+    if dtype.lower().startswith(("int", "uint")):
+        try:
+            float(value)
+        except ValueError:
+            return "object"
+        return "float64"
+    return "object"
+
+
+RULES: list[Rule] = [
+    Rule(
+        id="pandas-positional-getitem",
+        library="pandas",
+        changed_in="3.0 (deprecated 2.1)",
+        kind="crash",
+        summary="`s[0]` on a Series with a non-default index no longer falls back to positions",
+        replacement="`s.iloc[0]`",
+        triggers=(r"\w\[",),
+        transformer=factory(PositionalGetitem),
+        crash=Crash(("KeyError",), r"^-?\d+$"),
+        crash_only=True,
+        hint="If the number is a position (the first row, the last), use `.iloc[...]`.",
+    ),
+    Rule(
+        id="pandas-categorical-replace",
+        library="pandas",
+        changed_in="3.0 (deprecated 2.2)",
+        kind="crash",
+        summary="`replace` on a categorical column no longer renames its categories",
+        replacement="`s.cat.rename_categories(mapping)`",
+        triggers=(r"\.replace\(",),
+        transformer=factory(CategoricalReplace),
+        crash=Crash(
+            ("TypeError",), r"Cannot setitem on a Categorical with a new category"
+        ),
+        crash_only=True,
+    ),
+    Rule(
+        id="pandas-get-dummies-bool-setitem",
+        library="pandas",
+        changed_in="2.0",
+        kind="crash",
+        summary="`get_dummies` returns booleans now (it returned `uint8`), and a boolean "
+        "column refuses other values",
+        replacement="`pd.get_dummies(s, dtype='uint8')`",
+        triggers=(r"get_dummies\(",),
+        transformer=pin(Callee.of("get_dummies", modules=PD), "dtype", "'uint8'"),
+        crash=Crash(("TypeError",), r"^Invalid value '.*' for dtype 'bool'"),
+        crash_only=True,
+    ),
+    Rule(
+        id="pandas-setitem-upcast",
+        library="pandas",
+        changed_in="3.0 (deprecated 2.1)",
+        kind="crash",
+        summary="setting a value the column cannot hold no longer upcasts the column",
+        replacement="`df['col'] = df['col'].astype('float64')` before the assignment",
+        triggers=(r"\]\s*=[^=]",),
+        transformer=factory(SetitemUpcast),
+        crash=Crash(("TypeError",), r"^Invalid value '.*' for dtype '[^']+'"),
+        crash_only=True,
+    ),
+    Rule(
+        id="pandas-read-csv-encoding",
+        library="pandas",
+        changed_in="Python 3 (pandas reads text as UTF-8)",
+        kind="crash",
+        summary="a file that is not UTF-8 (Latin-1 accents) no longer reads as bytes",
+        replacement="`pd.read_csv(path, encoding='latin-1')`",
+        triggers=(r"read_(?:csv|table|fwf)\(",),
+        transformer=factory(ReadCsvEncoding),
+        crash=Crash(("UnicodeDecodeError",), r"^'utf-8' codec can't decode byte"),
+        crash_only=True,
+    ),
+    Rule(
+        id="pandas-plot-booleans",
+        library="pandas",
+        changed_in="2.0",
+        kind="crash",
+        summary="plotting a boolean Series finds no numeric data (True/False were 1/0)",
+        replacement="`s.astype(int).plot()`",
+        triggers=(r"\.plot\(",),
+        transformer=factory(PlotBooleans),
+        crash=Crash(("TypeError",), r"^no numeric data to plot"),
+        crash_only=True,
+    ),
+]
