@@ -25,9 +25,15 @@ Knobs (attributes, changeable while the server runs):
   as a real server does.
 
 It records ``requests`` (method, path, JSON body) and ``disconnects`` (paths of responses the
-client abandoned before they were complete). Standalone::
+client abandoned before they were complete).
+
+Recorded real replies: ``reply=ReplayReplies(load_recorded_replies())`` answers each chat
+request with what a real model (Qwen2.5-Coder, via ``benchmarks/record_model_replies.py``)
+answered to the most similar recorded request, so tests see real model output without the
+model. Standalone::
 
     python tests/fake_ollama.py --port 0 --reply-file reply.md   # prints its URL
+    python tests/fake_ollama.py --replay tests/fixtures/model_replies --model qwen2.5-coder:1.5b
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import select
 import signal
 import socket
@@ -48,6 +55,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "model_replies"
 FAILURES = ("http500", "error_midstream", "drop_midstream", "hang", "unknown_model")
 DEFAULT_MODELS = ("qwen2.5-coder:7b",)
 Reply = str | list[str] | Callable[[dict[str, Any]], str]
@@ -261,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
             readable, _, _ = select.select([self.connection], [], [], 0)
             if not readable:
                 return False
-            return self.connection.recv(1, socket.MSG_PEEK) == b""
+            return bool(self.connection.recv(1, socket.MSG_PEEK) == b"")
         except OSError:
             return True
 
@@ -511,6 +519,108 @@ class _Handler(BaseHTTPRequestHandler):
         self._end_stream()
 
 
+# --------------------------------------------------------------------------- recorded replies
+
+_KIND_MARKS = (
+    ("Task: make cell", "error-repair"),
+    ("fit its time budget", "runtime-reduction"),
+    ("toward the reference score", "score-calibration"),
+)
+_ASKED_CELL = re.compile(r"Propose the change for cell (\S+) now\.")
+NO_RECORDING = "(fake_ollama: no recorded reply for this request)"
+
+
+def request_key(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, cell id) of a chat request made with the app's prompts, else None."""
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    system = next((str(m.get("content")) for m in messages if m.get("role") == "system"), "")
+    user = next((str(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+    kind = next((k for mark, k in _KIND_MARKS if mark in system), None)
+    asked = _ASKED_CELL.findall(user)
+    return (kind, asked[-1]) if kind and asked else None
+
+
+@dataclass(frozen=True)
+class RecordedReply:
+    """One real reply from a fixture file, with the request it answered."""
+
+    path: Path
+    model: str
+    kind: str
+    cell_id: str
+    notebook: str
+    prompt: str  # "current", or the earlier prompt the request carried
+    user: str  # the request's last user message
+    reply: str
+    data: dict[str, Any]
+
+
+def load_recorded_replies(folder: Path = FIXTURES, model: str | None = None) -> list[RecordedReply]:
+    """The fixture files under ``folder`` (of one ``model`` if given), in name order."""
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if model is not None and data.get("model") != model:
+            continue
+        messages = data["request"]["messages"]
+        user = next(str(m["content"]) for m in reversed(messages) if m["role"] == "user")
+        found.append(
+            RecordedReply(path, data["model"], data["kind"], data["cell_id"], data.get("notebook", ""),
+                          data.get("prompt", "current"), user, data["reply"], data)
+        )
+    return found
+
+
+def _lines(text: str) -> set[str]:
+    return {line.strip() for line in text.split("\n") if line.strip()}
+
+
+def similarity(a: str, b: str) -> float:
+    """Share of distinct lines two prompts have in common (Jaccard): timings and feedback
+    differ from run to run, the cells and the traceback do not."""
+    left, right = _lines(a), _lines(b)
+    return len(left & right) / len(left | right) if left | right else 1.0
+
+
+class ReplayReplies:
+    """A ``reply`` callable answering with the recorded reply to the most similar request.
+
+    Only replies recorded for the same kind and cell are candidates; among those at least
+    ``min_similarity`` alike, the closest few take turns (a re-ask gets the next one, as a
+    real model answers differently when asked again). A request nothing matches is answered
+    with :data:`NO_RECORDING` and listed in ``misses``; ``used`` lists what was served.
+    """
+
+    def __init__(self, recorded: list[RecordedReply], *, min_similarity: float = 0.5) -> None:
+        self.recorded = list(recorded)
+        self.min_similarity = min_similarity
+        self.used: list[RecordedReply] = []
+        self.misses: list[tuple[str, str] | None] = []
+        self._turns: dict[tuple[str, str], int] = {}
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        key = request_key(body)
+        user = next(
+            (str(m.get("content")) for m in reversed(body.get("messages") or [])
+             if isinstance(m, dict) and m.get("role") == "user"),
+            "",
+        )
+        scored = sorted(
+            ((similarity(user, r.user), r) for r in self.recorded if key == (r.kind, r.cell_id)),
+            key=lambda pair: -pair[0],
+        )
+        if key is None or not scored or scored[0][0] < self.min_similarity:
+            self.misses.append(key)
+            return NO_RECORDING
+        best = scored[0][0]
+        close = [r for score, r in scored if score >= best - 0.05]
+        turn = self._turns.get(key, 0)
+        self._turns[key] = turn + 1
+        chosen = close[turn % len(close)]
+        self.used.append(chosen)
+        return chosen.reply
+
+
 # --------------------------------------------------------------------------- pytest fixture
 
 try:  # optional: the module stays usable standalone without pytest
@@ -540,6 +650,10 @@ def main(argv: list[str] | None = None) -> int:
         help="the reply text; a .json file holding a list of strings gives one reply per request",
     )
     parser.add_argument("--model", action="append", help="an installed model (repeatable)")
+    parser.add_argument(
+        "--replay", type=Path, metavar="FOLDER",
+        help="answer with the recorded real replies in FOLDER (of the first --model, if given)",
+    )
     parser.add_argument("--chunk-chars", type=int, default=4)
     parser.add_argument("--chunk-delay", type=float, default=0.0)
     parser.add_argument("--first-delay", type=float, default=0.0)
@@ -555,6 +669,8 @@ def main(argv: list[str] | None = None) -> int:
             reply = [str(item) for item in loaded] if isinstance(loaded, list) else str(loaded)
         else:
             reply = text
+    if args.replay is not None:
+        reply = ReplayReplies(load_recorded_replies(args.replay, args.model[0] if args.model else None))
     server = FakeOllama(
         reply=reply,
         models=list(args.model or DEFAULT_MODELS),
