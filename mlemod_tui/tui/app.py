@@ -15,11 +15,15 @@ from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.tui.screens.notebook_screen import NotebookScreen
 from mlemod_tui.tui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, stylesheet_path
+from mlemod_tui.tui.widgets.layout import BREAKPOINTS
 
 
 class MlemodApp(App[int]):
     TITLE = "mlemod-tui"
     CSS_PATH = str(stylesheet_path())
+    # Screens get -narrow, -medium or -wide by the terminal's width: below 120 columns the
+    # side panels give their room to the source and outputs (app.tcss).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = BREAKPOINTS
     # Textual's own ctrl+q exits at once and its ctrl+c only says how to quit: both become
     # our quit, which asks when today's results are unsaved. (A focused editor still copies
     # on ctrl+c: this binding is not a priority one.)

@@ -84,26 +84,32 @@ def test_mid_run(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=run_before)
 
 
-def test_crashed_cell(snap_compare, tmp_path: Path) -> None:
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-        app = pilot.app
-        await _settle(pilot)
-        _finish(app, 2, "ok", 2.5, [])
-        _finish(app, 3, "ok", 0.04, [])
-        error = new_output(
-            "error",
-            ename="AttributeError",
-            evalue="'DataFrame' object has no attribute 'ix'",
-            traceback=TRACEBACK,
-        )
-        _finish(app, 4, "error", 0.31, [error])
-        for index in (5, 6, 7):
-            _finish(app, index, "skipped", None, [])  # type: ignore[arg-type]
-        await pilot.pause()
-        await pilot.press("n")  # next failing cell
-        await _refresh_kernel_bar(pilot)
+async def _crash(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Cells 2-3 ran, cell 4 failed with a traceback, the rest were skipped; 4 is selected."""
+    app = pilot.app
+    await _settle(pilot)
+    _finish(app, 2, "ok", 2.5, [])
+    _finish(app, 3, "ok", 0.04, [])
+    _finish(app, 4, "error", 0.31, [_error_output()])
+    for index in (5, 6, 7):
+        _finish(app, index, "skipped", None, [])  # type: ignore[arg-type]
+    await pilot.pause()
+    await pilot.press("n")  # next failing cell
+    await _refresh_kernel_bar(pilot)
+    await pilot.pause(0.1)  # the outputs scroll to the traceback's last line after a refresh
 
-    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+def _error_output():  # type: ignore[no-untyped-def]
+    return new_output(
+        "error",
+        ename="AttributeError",
+        evalue="'DataFrame' object has no attribute 'ix'",
+        traceback=TRACEBACK,
+    )
+
+
+def test_crashed_cell(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=_crash)
 
 
 @pytest.mark.parametrize("theme", ["mlemod-dark"])
@@ -115,20 +121,36 @@ def test_help_screen(snap_compare, tmp_path: Path, theme: str) -> None:
     assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=run_before)
 
 
-def test_review_screen_with_a_rule_proposal(snap_compare, tmp_path: Path) -> None:
-    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-        app = pilot.app
-        await _settle(pilot)
-        error = new_output(
-            "error",
-            ename="AttributeError",
-            evalue="'DataFrame' object has no attribute 'ix'",
-            traceback=TRACEBACK,
-        )
-        _finish(app, 4, "error", 0.31, [error])
-        await pilot.pause()
-        await pilot.press("n")
-        await pilot.press("e")  # the rules answer at once: no model needed
-        await pilot.pause(0.2)
+async def _review(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Cell 4 failed; `e` asks the rules, which answer at once with a patch."""
+    app = pilot.app
+    await _settle(pilot)
+    _finish(app, 4, "error", 0.31, [_error_output()])
+    await pilot.pause()
+    await pilot.press("n")
+    await pilot.press("e")  # the rules answer at once: no model needed
+    await pilot.pause(0.2)
 
-    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+def test_review_screen_with_a_rule_proposal(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=_review)
+
+
+# Issue 13 item 11: below 120 columns the source and outputs keep the room (the side panels
+# give way to one summary line), and the review keys stay in the footer.
+SMALL = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30")]
+
+
+@pytest.mark.parametrize("size", SMALL)
+def test_small_terminal_freshly_opened(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=size, run_before=_refresh_kernel_bar)
+
+
+@pytest.mark.parametrize("size", SMALL)
+def test_small_terminal_crashed_cell(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=size, run_before=_crash)
+
+
+@pytest.mark.parametrize("size", SMALL)
+def test_small_terminal_review_screen(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=size, run_before=_review)

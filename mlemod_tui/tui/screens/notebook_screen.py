@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -38,6 +38,8 @@ from mlemod_tui.tui.screens.proposal_actions import ProposalActions
 from mlemod_tui.tui.widgets.cell_list import CellList
 from mlemod_tui.tui.widgets.cell_view import CellView
 from mlemod_tui.tui.widgets.kernel_bar import KernelBar
+from mlemod_tui.tui.widgets.layout import compact_footer
+from mlemod_tui.tui.widgets.panel_summary import PanelSummary
 from mlemod_tui.tui.widgets.runtime_panel import RuntimePanel
 from mlemod_tui.tui.widgets.score_panel import ScorePanel
 
@@ -45,24 +47,32 @@ ELAPSED_REFRESH_SECONDS = 0.25
 GPU_REFRESH_SECONDS = 2.0
 
 NOTEBOOK_BINDINGS = [
+    # Most needed first: below 120 columns the footer shows as many as fit, from the left.
     Binding("r", "run_cell", "Run cell", tooltip="run the selected cell"),
     Binding("a", "run_all", "Run all", tooltip="run every code cell (in the run order shown on the kernel bar)"),
-    Binding("t", "run_to", "To here", tooltip="run from the top down to the selected cell"),
-    Binding("f", "run_from", "From here", tooltip="run the selected cell and all after it"),
-    Binding("i", "interrupt", "Interrupt", tooltip="interrupt the running cell"),
-    Binding("K", "restart_kernel", "Restart", tooltip="restart the kernel (asks first)"),
-    Binding("n", "next_failure", "Next fail", tooltip="jump to the next failing cell", show=False),
-    Binding("p", "previous_failure", "Prev fail", tooltip="jump to the previous failing cell", show=False),
-    Binding("o", "toggle_outputs", "Outputs", tooltip="show or hide the cell's outputs"),
     Binding("e", "propose_repair", "Repair", tooltip="propose an error repair for the selected failed cell"),
-    Binding("b", "propose_runtime", "Speed up", tooltip="propose a runtime reduction (budget)", show=False),
-    Binding("c", "propose_score", "Calibrate", tooltip="propose a score calibration toward the reference", show=False),
-    Binding("O", "toggle_order", "Order", tooltip="run all in the stored execution order or top-down", show=False),
+    Binding("i", "interrupt", "Interrupt", tooltip="interrupt the running cell"),
     Binding("u", "undo", "Undo", tooltip="undo the last applied patch (exact previous source)"),
-    Binding("U", "redo", "Redo", tooltip="redo the last undone patch", show=False),
     Binding("s", "save", "Save", tooltip="save the notebook atomically to the output path"),
     Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
     Binding("q", "quit", "Quit", tooltip="quit (asks when there is unsaved work)"),
+    Binding("t", "run_to", "To here", tooltip="run from the top down to the selected cell"),
+    Binding("f", "run_from", "From here", tooltip="run the selected cell and all after it"),
+    Binding("K", "restart_kernel", "Restart", tooltip="restart the kernel (asks first)"),
+    Binding("o", "toggle_outputs", "Outputs", tooltip="show or hide the cell's outputs"),
+    Binding("n", "next_failure", "Next fail", tooltip="jump to the next failing cell", show=False),
+    Binding("p", "previous_failure", "Prev fail", tooltip="jump to the previous failing cell", show=False),
+    Binding("b", "propose_runtime", "Speed up", tooltip="propose a runtime reduction (budget)", show=False),
+    Binding("c", "propose_score", "Calibrate", tooltip="propose a score calibration toward the reference", show=False),
+    Binding("O", "toggle_order", "Order", tooltip="run all in the stored execution order or top-down", show=False),
+    Binding("U", "redo", "Redo", tooltip="redo the last undone patch", show=False),
+    Binding(
+        "v",
+        "toggle_panels",
+        "Panels",
+        tooltip="show or hide the runtime and score panels (below 120 columns they take the cell list's place)",
+        show=False,
+    ),
 ]
 RUN_ALL_TOOLTIPS = {
     "top-down": "run every code cell from the top (O switches the order)",
@@ -99,6 +109,7 @@ class NotebookScreen(ProposalActions, Screen[None]):
     def compose(self) -> ComposeResult:
         notebook = self.session.notebook
         yield KernelBar(id="kernel-bar")
+        yield PanelSummary(id="panel-summary")
         with Horizontal(id="main"):
             yield CellList(notebook, spinner=self.animations, id="cell-list")
             yield CellView(notebook, id="cell-view")
@@ -110,6 +121,9 @@ class NotebookScreen(ProposalActions, Screen[None]):
                 score.border_title = "Score"
                 yield score
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        compact_footer(self, event.size.width)
 
     def on_mount(self) -> None:
         notebook = self.session.notebook
@@ -221,6 +235,11 @@ class NotebookScreen(ProposalActions, Screen[None]):
 
     def action_toggle_outputs(self) -> None:
         self.query_one(CellView).toggle_outputs()
+
+    def action_toggle_panels(self) -> None:
+        """The stylesheet decides what that means at this width: wide, the panels hide; below
+        120 columns, they show in the cell list's place (the source keeps its width)."""
+        self.toggle_class("-panels-toggled")
 
     def action_save(self) -> None:
         try:
@@ -436,12 +455,11 @@ class NotebookScreen(ProposalActions, Screen[None]):
         if self._active_cell is not None:
             running = (self._active_cell[0], self.clock() - self._active_cell[1])
         stale = session.runner.stale_indices()
-        self.query_one(RuntimePanel).show(
-            session.runtime_summary(), session.today_seconds(), session.stored_seconds, running, stale
-        )
-        self.query_one(ScorePanel).show(
-            session.score_comparison(), session.every_score_comparison(), session.noise, stale
-        )
+        summary = session.runtime_summary()
+        self.query_one(RuntimePanel).show(summary, session.today_seconds(), session.stored_seconds, running, stale)
+        comparison = session.score_comparison()
+        self.query_one(ScorePanel).show(comparison, session.every_score_comparison(), session.noise, stale)
+        self.query_one(PanelSummary).show(summary, comparison, stale)
 
     def _refresh_staleness(self) -> None:
         """Mark the cells whose source changed since they ran (a patch, undo or redo)."""

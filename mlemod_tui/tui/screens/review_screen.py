@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -28,6 +28,7 @@ from mlemod_tui.core.patch import Hunk, PatchError, apply_patch
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.tui.screens.edit_screen import EditScreen, InstructionScreen
+from mlemod_tui.tui.widgets.layout import compact_footer
 from mlemod_tui.tui.wording import clause, sentence
 
 STREAM_REFRESH_SECONDS = 0.05
@@ -41,16 +42,17 @@ class ReviewAnswer:
 
 
 class ReviewScreen(Screen[ReviewAnswer | None]):
+    # Decide, apply, leave first: below 120 columns the footer shows as many as fit.
     BINDINGS = [
         Binding("a", "accept", "Accept hunk", tooltip="accept the highlighted hunk (hunks start undecided)"),
         Binding("x", "reject", "Reject hunk", tooltip="reject the highlighted hunk"),
+        Binding("ctrl+s", "apply", "Apply", tooltip="apply the accepted hunks, then re-run the cell"),
+        Binding("escape", "cancel", "Cancel", tooltip="leave without applying anything"),
         Binding("A", "accept_all", "Accept all", tooltip="accept every hunk"),
         Binding("X", "reject_all", "Reject all", tooltip="reject every hunk"),
         Binding("e", "edit", "Edit cell", tooltip="edit the cell as the hunks not rejected leave it"),
         Binding("g", "ask_again", "Ask again", tooltip="ask the model again, with your instruction"),
         Binding("m", "ask_model", "Ask model", tooltip="ask the model (when the rules gave no proposal)"),
-        Binding("ctrl+s", "apply", "Apply", tooltip="apply the accepted hunks, then re-run the cell"),
-        Binding("escape", "cancel", "Cancel", tooltip="leave without applying anything"),
     ]
 
     def __init__(
@@ -80,6 +82,9 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
             with VerticalScroll(id="hunk-view"):
                 yield Static(id="hunk-diff")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        compact_footer(self, event.size.width)
 
     def on_mount(self) -> None:
         self._title(f"{self.kind} · cell {self.index} · looking for a proposal…")

@@ -1,5 +1,8 @@
 """The selected cell: its source with line numbers and syntax colours, then its outputs.
 
+Source and outputs scroll separately, and the source takes at most part of the height (see
+app.tcss), so a failing cell's traceback is on screen with its code even at 80x24.
+
 Outputs come either from the notebook (stored, or today's once the cell ran) or live from a
 running cell through an OutputTail, repainted at most every REFRESH_SECONDS.
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from mlemod_tui.core.kernel import KernelEvent
@@ -19,7 +22,7 @@ from mlemod_tui.tui.output_render import OutputTail
 REFRESH_SECONDS = 0.08
 
 
-class CellView(VerticalScroll):
+class CellView(Vertical):
     """Source above, outputs below; ``show_outputs`` toggles the lower part."""
 
     def __init__(self, notebook: Notebook, **kwargs: object) -> None:
@@ -33,8 +36,10 @@ class CellView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="cell-title")
-        yield Static(id="cell-source")
-        yield Static(id="cell-outputs")
+        with VerticalScroll(id="source-scroll"):
+            yield Static(id="cell-source")
+        with VerticalScroll(id="output-scroll"):
+            yield Static(id="cell-outputs")
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self._refresh_live)
@@ -58,7 +63,13 @@ class CellView(VerticalScroll):
             renderable = Text(source, style="italic")
         self.query_one("#cell-source", Static).update(renderable)
         self._paint_outputs()
-        self.scroll_home(animate=False)
+        self.query_one("#source-scroll", VerticalScroll).scroll_home(animate=False)
+        outputs = self.query_one("#output-scroll", VerticalScroll)
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            # The exception's own line closes a traceback: that is the line to read first.
+            outputs.call_after_refresh(outputs.scroll_end, animate=False)
+        else:
+            outputs.scroll_home(animate=False)
 
     def start_live(self, index: int) -> None:
         """A cell started: its screen output restarts from empty."""
@@ -91,7 +102,7 @@ class CellView(VerticalScroll):
         if self._stale and self._live_index is not None and self.index == self._live_index:
             self._stale = False
             self._paint_outputs()
-            self.scroll_end(animate=False)
+            self.query_one("#output-scroll", VerticalScroll).scroll_end(animate=False)
 
     def _paint_outputs(self) -> None:
         widget = self.query_one("#cell-outputs", Static)
