@@ -20,6 +20,7 @@ from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.patch import PatchError
 from mlemod_tui.core.scores import describe_metric, differing
 from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.core.support_files import is_support_id
 from mlemod_tui.errors import MlemodError
 
 AcceptPolicy = Literal["none", "rules", "all"]
@@ -251,7 +252,7 @@ async def _propose(
     """Rules first; the model only with ``--accept all`` and a server that has the model."""
     if index is None:
         return ProposalOutcome(None, reason="the run was interrupted")
-    outcome = await assistant.rules(session, kind, index)  # type: ignore[arg-type]
+    outcome = await assistant.rules(session, kind, index, support_files=True)  # type: ignore[arg-type]
     if outcome.proposal is not None or outcome.unfixable is not None:
         return outcome
     if accept != "all" or not assistant.model_ready:
@@ -265,8 +266,9 @@ async def _propose(
 
 
 async def _rerun(session: NotebookSession, kind: str, cell_ids: tuple[str, ...]) -> RunResult:
-    """Errors re-run from the patched cell; runtime and score need a clean full run."""
-    if kind == "error-repair":
+    """Errors re-run from the patched cell; runtime and score need a clean full run, and so
+    does a patched helper module (the kernel holds the old one in ``sys.modules``)."""
+    if kind == "error-repair" and not any(map(is_support_id, cell_ids)):
         # In session.order (top-down: the same as run_from the first patched cell).
         return await session.run_in_order_from(
             [session.notebook.index_of(cell_id) for cell_id in cell_ids]

@@ -236,3 +236,27 @@ def test_a_crash_inside_a_function_is_fixed_where_the_function_is_defined(
     saved = nbformat.read(tmp_path / "nb.modernized.ipynb", as_version=4)
     assert "plt.subplot(int(rows), 2, i + 1)" in saved.cells[0].source
     assert saved.cells[1].source == "print('rows', grid([1, 2, 3, 4]))"
+
+
+def test_an_erosion_in_a_helper_module_beside_the_notebook_is_fixed_in_that_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Real notebooks import their own .py files; the crash's site is in the helper, which is
+    # patched in place (the author's copy kept as .orig) and the fix verified by a fresh run.
+    helper = tmp_path / "helpers.py"
+    helper.write_text(
+        "import numpy as np\n\ndef spread(values):\n    print 'spread of', len(values)\n"
+        "    return np.float_(max(values) - min(values))\n"
+    )
+    path = _write(tmp_path, ["from helpers import spread", "print('range', spread([1, 4, 9]))"])
+    report = tmp_path / "report.json"
+    code = main(["run", str(path), "--accept", "rules", "--quiet", "--json", "--report", str(report)])
+    data = json.loads(capsys.readouterr().out)
+    assert (code, data["reproducible"]) == (0, True), data
+    assert "print('spread of', len(values))" in helper.read_text()
+    assert "np.float64(" in helper.read_text()
+    assert "print 'spread of'" in (tmp_path / "helpers.py.orig").read_text()
+    saved = nbformat.read(tmp_path / "nb.modernized.ipynb", as_version=4)
+    assert saved.cells[0].source == "from helpers import spread"  # the notebook is untouched
+    patched = {cid for patch in saved.metadata["mlemod"]["patches"] for cid in patch["cell_ids"]}
+    assert patched == {"file:helpers.py"}

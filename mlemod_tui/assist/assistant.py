@@ -59,11 +59,19 @@ class Assistant:
         assert self.backend is not None
         return self.backend.pull()
 
-    async def rules(self, session: NotebookSession, kind: ProposalKind, index: int) -> ProposalOutcome:
+    async def rules(
+        self,
+        session: NotebookSession,
+        kind: ProposalKind,
+        index: int,
+        *,
+        support_files: bool = False,
+    ) -> ProposalOutcome:
         """What the rules offer, after asking the live kernel what they need to know (the axes
-        of objects indexed with ``.ix``): one silent request, only when a cell needs it."""
+        of objects indexed with ``.ix``): one silent request, only when a cell needs it.
+        ``support_files`` lets a fix land in a helper module beside the notebook."""
         facts = await kernel_facts(session) if kind == "error-repair" else {}
-        return self.offline(session, kind, index, axis_types=facts)
+        return self.offline(session, kind, index, axis_types=facts, support_files=support_files)
 
     def offline(
         self,
@@ -72,10 +80,11 @@ class Assistant:
         index: int,
         *,
         axis_types: AxisTypes | None = None,
+        support_files: bool = False,
     ) -> ProposalOutcome:
         """What the rules offer, instantly, from the code alone (and ``axis_types``)."""
         if kind == "error-repair":
-            return rule_repair(session, index, axis_types)
+            return rule_repair(session, index, axis_types, support_files=support_files)
         proposals = rule_proposals(session, kind)
         applied = {change.source for change in session.history.applied}
         fresh = [p for p in proposals if p.source not in applied]

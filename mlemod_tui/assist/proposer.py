@@ -27,10 +27,11 @@ from mlemod_tui.assist.proposal import (
     repair_proposal_from_rules,
 )
 from mlemod_tui.assist.replies import parse_reply
-from mlemod_tui.assist.tracebacks import cell_frames, failing_line
+from mlemod_tui.assist.tracebacks import cell_frames, failing_line, file_frames
 from mlemod_tui.assist.rules import Unfixable, classify_error
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.core.support_files import current_text, is_support_id, support_id
 from mlemod_tui.errors import MlemodError
 
 TokenListener = Callable[[str], None]
@@ -49,10 +50,15 @@ class ProposalOutcome:
 
 
 def rule_repair(
-    session: NotebookSession, index: int, axis_types: AxisTypes | None = None
+    session: NotebookSession,
+    index: int,
+    axis_types: AxisTypes | None = None,
+    *,
+    support_files: bool = False,
 ) -> ProposalOutcome:
     """Offline answer for the crashed cell ``index``: a rule fix, an unfixable verdict, or
-    hints for the model. ``axis_types`` is what the kernel said about indexed objects."""
+    hints for the model. ``axis_types`` is what the kernel said about indexed objects;
+    ``support_files`` lets a fix land in a helper module beside the notebook."""
     run = session.runner.runs.get(index)
     if run is None or run.error is None:
         return ProposalOutcome(None, reason=f"cell {index} has no error to repair")
@@ -65,14 +71,13 @@ def rule_repair(
     preamble = import_preamble(list(cells.values()))
     hints: list[str] = []
     proposal = None
-    for site, line in _crash_sites(session, index, error.traceback):
-        cell = notebook.cells[site]
+    for site, text, line in _crash_sites(session, index, error.traceback, support_files):
         proposal, found = repair_proposal_from_rules(
-            cell.id,
-            source_text(cell),
+            site,
+            text,
             error.ename,
             error.evalue,
-            preamble=preamble,
+            preamble="" if is_support_id(site) else preamble,
             notebook=cells,
             line=line,
             axis_types=axis_types,
@@ -91,11 +96,16 @@ def rule_repair(
 
 
 def _crash_sites(
-    session: NotebookSession, index: int, traceback: list[str]
-) -> list[tuple[int, int | None]]:
-    """Where to look for the erosion, in turn: the crashed cell at its failing line, then the
-    cells whose functions the traceback passes through, deepest (nearest the library) first."""
-    sites: list[tuple[int, int | None]] = [(index, failing_line(traceback))]
+    session: NotebookSession, index: int, traceback: list[str], support_files: bool
+) -> list[tuple[str, str, int | None]]:
+    """Where to look for the erosion, in turn (id, source, line): the crashed cell at its
+    failing line, then the cells whose functions the traceback passes through, then (when
+    allowed) the notebook's own helper modules it passes through, deepest first."""
+    notebook = session.notebook
+    crashed = notebook.cells[index]
+    sites: list[tuple[str, str, int | None]] = [
+        (crashed.id, source_text(crashed), failing_line(traceback))
+    ]
     by_count = {
         run.execution_count: run.index
         for run in session.runner.runs.values()
@@ -103,9 +113,22 @@ def _crash_sites(
     }
     for count, line in reversed(cell_frames(traceback)[1:]):
         site = by_count.get(count) if count is not None else None
-        if site is not None and (site, line) not in sites:
-            sites.append((site, line))
-    return sites
+        if site is not None:
+            cell = notebook.cells[site]
+            sites.append((cell.id, source_text(cell), line))
+    if support_files:
+        for path, line in reversed(file_frames(traceback)):
+            file_id = support_id(notebook, path)
+            if file_id is None:
+                continue
+            try:
+                sites.append((file_id, current_text(notebook, file_id), line))
+            except KeyError:
+                continue
+    unique: dict[tuple[str, int | None], tuple[str, str, int | None]] = {}
+    for site in sites:
+        unique.setdefault((site[0], site[2]), site)
+    return list(unique.values())
 
 
 async def kernel_facts(session: NotebookSession) -> AxisTypes:

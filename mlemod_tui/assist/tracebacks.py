@@ -190,3 +190,18 @@ def cell_frames(traceback: list[str]) -> list[tuple[int | None, int]]:
                 count = int(match.group(1)) if match.group(1) else None
                 frames.append((count, int(match.group(2))))
     return frames
+
+
+_PY_FILE_FRAME = re.compile(r"^File (?P<path>[^\n]+?\.py):(?P<line>\d+)(?:,|\s*$|\s+in\s)")
+
+
+def file_frames(traceback: list[str]) -> list[tuple[str, int]]:
+    """Every ``File path.py:LINE`` frame of an IPython traceback, outermost first: the
+    notebook's own helper modules among them are where some erosions live."""
+    frames: list[tuple[str, int]] = []
+    for raw in traceback:
+        for line in strip_ansi(raw).splitlines():
+            match = _PY_FILE_FRAME.match(line.strip())
+            if match:
+                frames.append((match.group("path"), int(match.group("line"))))
+    return frames

@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from mlemod_tui.core.notebook import Notebook, source_text
+from mlemod_tui.core.notebook import Notebook
 from mlemod_tui.core.patch import Patch, PatchError, apply_patch, diff_sources
+from mlemod_tui.core.support_files import current_text, set_text
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,12 @@ def build_applied(
     ``edited`` maps cell ids to the text the user wrote in the editor; it wins over hunks.
     Raises PatchError when the accepted hunks do not apply or nothing would change.
     """
-    current = {cell_id: source_text(notebook.cell(cell_id)) for cell_id in patch.cell_ids()}
-    if edited:
-        for cell_id in edited:
-            current.setdefault(cell_id, source_text(notebook.cell(cell_id)))
+    try:
+        current = {cell_id: current_text(notebook, cell_id) for cell_id in patch.cell_ids()}
+        for cell_id in edited or {}:
+            current.setdefault(cell_id, current_text(notebook, cell_id))
+    except KeyError as exc:
+        raise PatchError(f"the patch names {exc.args[0]}, which is not in this notebook") from None
     after = apply_patch(current, patch, accepted) if accepted is None or accepted else {}
     after = {**current, **after, **(edited or {})}
     changed = {cid: text for cid, text in after.items() if text != current[cid]}
@@ -137,4 +140,4 @@ class PatchHistory:
 
 def _set_sources(notebook: Notebook, sources: Mapping[str, str]) -> None:
     for cell_id, text in sources.items():
-        notebook.set_source(cell_id, text)
+        set_text(notebook, cell_id, text)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlemod_tui.core.history import AppliedPatch, PatchHistory
-from mlemod_tui.core.notebook import Notebook, source_text
+from mlemod_tui.core.notebook import Notebook
+from mlemod_tui.core.support_files import current_text
 from mlemod_tui.errors import MlemodError
 
 JournalEvent = Literal["applied", "undone", "redone"]
@@ -116,7 +117,7 @@ class Journal:
 def _first_mismatch(notebook: Notebook, before: dict[str, str]) -> str | None:
     for cell_id, text in before.items():
         try:
-            current = source_text(notebook.cell(cell_id))
+            current = current_text(notebook, cell_id)
         except KeyError:
             return f"cell {cell_id} no longer exists"
         if current != text:

@@ -34,6 +34,27 @@ SKLEARN = [
         name="y-keyword",
     ),
     Case(
+        "joblib-memory-cachedir",
+        "from joblib import Memory\nimport tempfile\nmemory = Memory(cachedir=tempfile.mkdtemp(), verbose=0)",
+        "from joblib import Memory\nimport tempfile\nmemory = Memory(location=tempfile.mkdtemp(), verbose=0)",
+        S,
+        error=("TypeError", "unexpected keyword argument 'cachedir'"),
+        check="memory.location is not None",
+    ),
+    Case(
+        "sklearn-load-boston",
+        "from sklearn.datasets import load_boston, load_iris\ndef boston():\n    return load_boston()",
+        "from sklearn.datasets import load_iris\ndef load_boston(*args, **kwargs):\n"
+        "    \"\"\"Removed from scikit-learn 1.2: only a call to it fails now. "
+        "`fetch_openml(name='boston', version=1)` downloads the same data.\"\"\"\n"
+        "    raise ImportError(\"`load_boston` was removed from scikit-learn 1.2\")\n"
+        "def boston():\n    return load_boston()",
+        S,
+        error=("ImportError", "load_boston"),
+        check="callable(boston) and callable(load_iris)",
+        name="import-only",
+    ),
+    Case(
         "sklearn-splitter-random-state",
         "from sklearn.model_selection import StratifiedKFold\n"
         "folds = list(StratifiedKFold(n_splits=3, random_state=1).split(X, y))",
@@ -135,7 +156,7 @@ SKLEARN = [
     ),
     Case(
         "sklearn-load-boston",
-        "from sklearn.datasets import load_boston",
+        "from sklearn.datasets import load_boston\nboston = load_boston()",
         None,
         S,
         error=("ImportError", "load_boston"),

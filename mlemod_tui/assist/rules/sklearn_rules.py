@@ -12,6 +12,7 @@ from mlemod_tui.assist.rules import sklearn_fixes as fx
 from mlemod_tui.assist.rules.cst_tools import Callee, RuleTransformer, is_false, kwarg
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import factory, kwargs, methods, moved
+from mlemod_tui.assist.rules.removed_names import DeferredRemovedImport
 
 SK = ("sklearn",)
 _MNF = ("ModuleNotFoundError",)
@@ -336,7 +337,14 @@ RULES: list[Rule] = [
         summary="`load_boston` was removed (the data set has an ethical problem)",
         replacement="`fetch_california_housing()` or `fetch_openml(name='boston', version=1)`",
         triggers=(r"load_boston",),
-        transformer=factory(fx.FlagOnly, names=frozenset({"load_boston"})),
+        transformer=factory(
+            DeferredRemovedImport,
+            module="sklearn.datasets",
+            name="load_boston",
+            library="scikit-learn",
+            version="1.2",
+            advice="`fetch_openml(name='boston', version=1)` downloads the same data",
+        ),
         crash=Crash(_IE, r"load_boston"),
         hint="No drop-in fix: `fetch_openml(name='boston', version=1, as_frame=True)` returns "
         "the same data (a download), `fetch_california_housing()` a different data set, so "
@@ -622,6 +630,19 @@ RULES: list[Rule] = [
             _TE, r"AdaBoostClassifier.__init__\(\) got an unexpected keyword argument 'algorithm'"
         ),
         hint="SAMME.R (the old default) is gone, so scores can differ from the published ones.",
+    ),
+    Rule(
+        id="joblib-memory-cachedir",
+        library="joblib",
+        changed_in="1.0 (deprecated 0.12)",
+        kind="crash",
+        summary="`Memory(cachedir=)` was renamed `location=`",
+        replacement="`Memory(location='cache')`",
+        triggers=(r"cachedir",),
+        transformer=kwargs(
+            Callee.of("Memory", modules=("joblib", "sklearn")), rename={"cachedir": "location"}
+        ),
+        crash=Crash(_TE, r"Memory\.__init__\(\) got an unexpected keyword argument 'cachedir'"),
     ),
     Rule(
         id="sklearn-splitter-random-state",
