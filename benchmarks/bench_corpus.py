@@ -444,6 +444,11 @@ def bench_entry(entry: Mapping[str, Any], options: Options) -> Outcome:
         stage(source, fresh_folder)
         fresh_notebook = (fresh_folder / entry["path"]).with_name(modernized.name)
         shutil.copy2(modernized, fresh_notebook)
+        # The tool's output is the modernized notebook and the helper modules it patched in
+        # place (``file:<path>`` in metadata.mlemod): the judge gets both, as a user has them.
+        outcome.repair["support_files"] = _carry_support_files(
+            modernized, notebook.parent, fresh_notebook.parent
+        )
         fresh_output = fresh_notebook.with_name("fresh.ipynb")
         fresh = run_cli(
             [*_run_args(fresh_notebook, options, "--output", str(fresh_output))],
@@ -462,6 +467,22 @@ def bench_entry(entry: Mapping[str, Any], options: Options) -> Outcome:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return outcome
+
+
+def _carry_support_files(modernized: Path, source: Path, target: Path) -> list[str]:
+    """Copy the helper files the repair patched (``file:`` ids) from ``source`` to ``target``."""
+    metadata = json.loads(modernized.read_text(encoding="utf-8")).get("metadata", {})
+    patches = (metadata.get("mlemod") or {}).get("patches") or []
+    carried = []
+    for cell_id in dict.fromkeys(cid for patch in patches for cid in patch.get("cell_ids", [])):
+        if not cell_id.startswith("file:"):
+            continue
+        relative = cell_id.removeprefix("file:")
+        if (source / relative).is_file():
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / relative, target / relative)
+            carried.append(relative)
+    return carried
 
 
 def _judge(entry: Mapping[str, Any], outcome: Outcome, fresh: CliRun, cells: list[Any]) -> None:
