@@ -39,6 +39,8 @@ def report_data(session: NotebookSession, loop: LoopResult, saved: Path | None) 
         },
         "environment": session.environment.to_json() if session.environment else None,
         "model_server": session.model_server.to_json() if session.model_server else None,
+        # Today's runtime and score before and after each applied patch.
+        "effects": [effect.to_json() | {"line": effect.describe()} for effect in session.effects],
     }
 
 
@@ -79,6 +81,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         )
     if data["output"]:
         lines.append(f"- **saved:** {data['output']}")
+    effects = data.get("effects") or []
+    if effects:
+        lines += ["", "## Effect of each patch (today, before → after)", ""]
+        lines += [f"- {effect['line']}" for effect in effects]
     lines += ["", "## Changes", ""]
     if not data["steps"]:
         lines.append("None.")

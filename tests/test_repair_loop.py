@@ -191,7 +191,7 @@ def test_a_patch_that_makes_an_earlier_cell_fail_is_rolled_back(tmp_path: Path, 
     saved = nbformat.read(tmp_path / "nb.modernized.ipynb", as_version=4)
     assert [c.source for c in saved.cells] == cells
     events = [json.loads(line)["event"] for line in (tmp_path / ".mlemod" / "nb.journal.jsonl").read_text().splitlines()]
-    assert events == ["applied", "undone"]
+    assert events == ["applied", "measured", "undone"]  # measured: today's time and score after it
 
 
 REPLACES_THE_CELL = """```python

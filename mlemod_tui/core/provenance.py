@@ -24,12 +24,14 @@ def provenance_record(
     score: ScoreComparison | None,
     model_server: ModelServer | None = None,
     cells_run: int | None = None,
+    effects: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The ``metadata.mlemod`` dictionary for a save."""
     record: dict[str, Any] = {
         "tool": f"mlemod-tui {__version__}",
         "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "patches": [patch.provenance() for patch in patches],
+        # Each patch with today's runtime and score before and after it (None: not measured).
+        "patches": [{**patch.provenance(), "effect": (effects or {}).get(patch.id)} for patch in patches],
         "environment": environment.to_json() if environment else None,
         "runtime": {"before_seconds": runtime_before, "after_seconds": runtime_after},
         # Where model requests went (None: no model was configured for this session).

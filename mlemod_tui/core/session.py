@@ -7,18 +7,19 @@ ran, what is unsaved, the reference score) so no front end has to.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from mlemod_tui.core.environment import EnvironmentFacts, libraries_to_report, probe_environment
-from mlemod_tui.core.execution import EventListener, NotebookRunner, RunResult
+from mlemod_tui.core.execution import CellFinished, EventListener, NotebookRunner, RunEvent, RunResult
 from mlemod_tui.core.history import AppliedPatch, PatchHistory
 from mlemod_tui.core.journal import Journal, ReplayResult
 from mlemod_tui.core.kernel import KernelSession
 from mlemod_tui.core.noise import MAX_RERUNS, NoiseCheck, is_seeded, trains
 from mlemod_tui.core.notebook import Notebook, source_text
 from mlemod_tui.core.order import OrderReport, RunOrder, analyze_order, execution_order
+from mlemod_tui.core.patch_effect import Measure, PatchEffect, journal_effect
 from mlemod_tui.core.provenance import provenance_record
 from mlemod_tui.core.runtime import RuntimeSummary, stored_timings, summarize_runtime
 from mlemod_tui.core.save_plan import SavePlan, SaveRefused, saved_results
@@ -74,6 +75,11 @@ class NotebookSession:
         self.predictions: dict[int, list[str]] = {}
         self.noise: NoiseCheck | None = None  # the last run-to-run noise check, if any
         self.model_server: ModelServer | None = None  # set by the front end that has a model
+        # Each applied patch's effect on today's runtime and score; the last one is measured
+        # as its cells (and the cells after them) run again, until the next patch.
+        self.effects: list[PatchEffect] = []
+        self._measuring: tuple[PatchEffect, set[int]] | None = None
+        self.runner.subscribe(self._measure_effect)
 
     @functools.cached_property
     def reference(self) -> Score | None:
@@ -165,12 +171,60 @@ class NotebookSession:
 
     def apply(self, change: AppliedPatch) -> None:
         """Apply an accepted change and journal it at once (nothing is lost if we crash)."""
+        cells = self._cell_indices(change.cell_ids)
+        before = self._measure(cells)
         self.history.apply(self.notebook, change)
         self.journal.append("applied", change)
         self._after_edit(change)
+        effect = PatchEffect(change.id, change.kind, change.source, tuple(cells), before)
+        self.effects.append(effect)
+        self._measuring = (effect, set(cells))
+
+    def effect_of(self, patch_id: str) -> PatchEffect | None:
+        return next((e for e in reversed(self.effects) if e.patch_id == patch_id), None)
+
+    def _cell_indices(self, cell_ids: Iterable[str]) -> list[int]:
+        """The notebook cells a change touches (a helper file beside it is no cell)."""
+        indices = []
+        for cell_id in cell_ids:
+            try:
+                indices.append(self.notebook.index_of(cell_id))
+            except KeyError:
+                continue
+        return sorted(indices)
+
+    def _measure(self, cells: list[int]) -> Measure:
+        runs = [self.runner.runs.get(i) for i in cells]
+        timed = [
+            r.seconds
+            for r in runs
+            if r is not None and r.status not in ("pending", "skipped", "running") and r.seconds is not None
+        ]
+        comparison = self.score_comparison()
+        return Measure(
+            seconds=sum(timed) if cells and len(timed) == len(cells) else None,
+            failed=any(r is not None and r.failed for r in runs),
+            score=comparison.today.value if comparison.today else None,
+            difference=comparison.difference,
+        )
+
+    def _measure_effect(self, event: RunEvent) -> None:
+        """Runner listener: once the patched cells ran again, measure "after" (and again as
+        later cells, the score's among them, run) and journal each new measure."""
+        if self._measuring is None or not isinstance(event, CellFinished):
+            return
+        effect, waiting = self._measuring
+        waiting.discard(event.run.index)
+        if waiting:
+            return
+        after = self._measure(list(effect.cells))
+        if after != effect.after:
+            effect.after = after
+            journal_effect(self.journal.path, effect)
 
     def undo(self) -> AppliedPatch | None:
         change = self.history.undo(self.notebook)
+        self._measuring = None  # what runs now is other code than the patch's
         if change is not None:
             self.journal.append("undone", change)
             self._after_edit(change)
@@ -178,6 +232,7 @@ class NotebookSession:
 
     def redo(self) -> AppliedPatch | None:
         change = self.history.redo(self.notebook)
+        self._measuring = None
         if change is not None:
             self.journal.append("redone", change)
             self._after_edit(change)
@@ -231,6 +286,7 @@ class NotebookSession:
             score=self.score_comparison(),
             model_server=self.model_server,
             cells_run=plan.cells_run,
+            effects={e.patch_id: e.to_json() for e in self.effects},
         )
         path = self.notebook.save(self.output_path)
         self.dirty = False

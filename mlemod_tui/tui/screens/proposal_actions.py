@@ -132,10 +132,22 @@ class ProposalActions(_Base):
 
     async def _rerun_then_offer(self, index: int) -> RunResult:
         result = await self.session.run_cell(index)
+        self._say_effect()
         later = [i for i in self.session.notebook.code_cell_indices() if i > index]
         if result.succeeded and later:
             self.call_later(self._offer_continue, index)
         return result
+
+    def _say_effect(self) -> None:
+        """Today's runtime and score before and after the patch just re-run; a patch that did
+        not help says so, with the key that undoes it."""
+        effect = self.session.effects[-1] if self.session.effects else None
+        if effect is None or effect.after is None:
+            return
+        if effect.helped() is False:
+            self.notify(effect.describe(), title="Patch did not help", severity="warning", timeout=20)
+        else:
+            self.notify(effect.describe(), title="Patch effect", timeout=8)
 
     def _offer_continue(self, index: int) -> None:
         def answered(answer: str | None) -> None:
