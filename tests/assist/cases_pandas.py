@@ -14,6 +14,70 @@ NP = "import numpy as np\n"
 
 PANDAS = [
     Case(
+        "pandas-get-value",
+        "v = df.get_value(0, 'a')",
+        "v = df.at[0, 'a']",
+        P + "df = pd.DataFrame({'a': [1, 2], 'b': [1.0, 3.0]})\n",
+        error=("AttributeError", "no attribute 'get_value'"),
+        check="v == 1",
+    ),
+    Case(
+        "pandas-renamed-methods",
+        "x = df.reindex_axis(['b', 'a'], axis=1)",
+        "x = df.reindex(['b', 'a'], axis=1)",
+        P + "df = pd.DataFrame({'a': [1, 2], 'b': [1.0, 3.0]})\n",
+        error=("AttributeError", "no attribute 'reindex_axis'"),
+        check="list(x.columns) == ['b', 'a']",
+    ),
+    Case(
+        "pandas-is-monotonic",
+        "i = df.index.is_monotonic",
+        "i = df.index.is_monotonic_increasing",
+        P + "df = pd.DataFrame({'a': [1, 2], 'b': [1.0, 3.0]})\n",
+        error=("AttributeError", "no attribute 'is_monotonic'"),
+        check="i is True",
+    ),
+    Case(
+        "pandas-mad",
+        "m = df['b'].mad()",
+        "m = (df['b'] - df['b'].mean()).abs().mean()",
+        P + "df = pd.DataFrame({'a': [1, 2], 'b': [1.0, 3.0]})\n",
+        error=("AttributeError", "no attribute 'mad'"),
+        check="m == 1.0",
+    ),
+    Case(
+        "pandas-numeric-index",
+        "x = pd.Int64Index([1, 2])",
+        "x = pd.Index([1, 2], dtype='int64')",
+        P,
+        error=("AttributeError", "has no attribute 'Int64Index'"),
+        check="str(x.dtype) == 'int64'",
+    ),
+    Case(
+        "pandas-time-grouper",
+        "x = ts.groupby(pd.TimeGrouper('ME')).sum()",
+        "x = ts.groupby(pd.Grouper(freq='ME')).sum()",
+        P + "ts = pd.Series(range(60), index=pd.date_range('2020-01-01', periods=60, freq='D'))\n",
+        error=("AttributeError", "has no attribute 'TimeGrouper'"),
+        check="x.iloc[0] == sum(range(31))",
+    ),
+    Case(
+        "pandas-resample-how",
+        "r = ts.resample('ME', how='mean')",
+        "r = ts.resample('ME').mean()",
+        P + "ts = pd.Series(range(60), index=pd.date_range('2020-01-01', periods=60, freq='D'))\n",
+        error=("TypeError", "unexpected keyword argument 'how'"),
+        check="r.iloc[0] == 15.0",
+    ),
+    Case(
+        "pandas-series-sort-inplace",
+        "s.sort()",
+        "s.sort_values(inplace=True)",
+        P + "s = pd.Series([3, 1, 2])\n",
+        error=("AttributeError", "'Series' object has no attribute 'sort'"),
+        check="s.tolist() == [1, 2, 3]",
+    ),
+    Case(
         "pandas-append",
         "df = df.append({'a': 9.0, 'b': 9.0, 's': 'z'}, ignore_index=True)",
         "df = pd.concat([df, pd.DataFrame([{'a': 9.0, 'b': 9.0, 's': 'z'}])], ignore_index=True)",
@@ -489,6 +553,22 @@ PANDAS = [
 ]
 
 NUMPY = [
+    Case(
+        "numpy-rank-alen",
+        "r = np.rank(np.zeros((2, 2)))",
+        "r = np.ndim(np.zeros((2, 2)))",
+        NP,
+        error=("AttributeError", "has no attribute 'rank'"),
+        check="r == 2",
+    ),
+    Case(
+        "numpy-tostring",
+        "b = np.array([1, 2], dtype=np.uint8).tostring()",
+        "b = np.array([1, 2], dtype=np.uint8).tobytes()",
+        NP,
+        error=("AttributeError", "has no attribute 'tostring'"),
+        check="b == bytes([1, 2])",
+    ),
     Case(
         "numpy-np-float",
         "x = np.ones(2).astype(np.float)",

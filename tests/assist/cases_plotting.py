@@ -13,6 +13,15 @@ S = M + (
 
 MATPLOTLIB = [
     Case(
+        "mpl-mlab-normpdf",
+        "from matplotlib.mlab import normpdf\ny = normpdf(np.array([0.0]), 0, 1)",
+        "from scipy.stats import norm\ny = norm.pdf(np.array([0.0]), 0, 1)",
+        M,
+        error=("ImportError", "cannot import name 'normpdf'"),
+        check="abs(y[0] - 0.3989) < 1e-3",
+        name="from-import",
+    ),
+    Case(
         "mpl-subplot-float-size",
         "n = 4 / 2\nfor i in range(4):\n    ax = plt.subplot(n, 2, i + 1)",
         "n = 4 / 2\nfor i in range(4):\n    ax = plt.subplot(int(n), 2, i + 1)",

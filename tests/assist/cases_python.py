@@ -6,6 +6,27 @@ from tests.assist.case import Case
 
 PYTHON = [
     Case(
+        "py-itertools-izip",
+        "from itertools import izip\npairs = list(izip([1, 2], [3, 4]))",
+        "from builtins import zip\npairs = list(zip([1, 2], [3, 4]))",
+        error=("ImportError", "cannot import name 'izip'"),
+        check="pairs == [(1, 3), (2, 4)]",
+    ),
+    Case(
+        "py-sys-maxint",
+        "import sys\nbig = sys.maxint",
+        "import sys\nbig = sys.maxsize",
+        error=("AttributeError", "has no attribute 'maxint'"),
+        check="big > 2 ** 31",
+    ),
+    Case(
+        "py-string-letters",
+        "import string\nabc = string.letters",
+        "import string\nabc = string.ascii_letters",
+        error=("AttributeError", "has no attribute 'letters'"),
+        check="abc.startswith('abc')",
+    ),
+    Case(
         "py-print-statement",
         "print 'hello', 1\nprint  # blank line",
         "print('hello', 1)\nprint()  # blank line",

@@ -23,6 +23,32 @@ LIN = (
 
 SKLEARN = [
     Case(
+        "sklearn-lda-qda-modules",
+        "from sklearn.lda import LDA\nm = LDA().fit(X, y)",
+        "from sklearn.discriminant_analysis import LinearDiscriminantAnalysis\n"
+        "m = LinearDiscriminantAnalysis().fit(X, y)",
+        S,
+        error=("ModuleNotFoundError", "No module named 'sklearn.lda'"),
+        check="m.score(X, y) > 0.9",
+    ),
+    Case(
+        "sklearn-randomized-pca",
+        "from sklearn.decomposition import RandomizedPCA\np = RandomizedPCA(n_components=2).fit(X)",
+        "from sklearn.decomposition import PCA\np = PCA(n_components=2).fit(X)",
+        S,
+        error=("ImportError", "cannot import name 'RandomizedPCA'"),
+        check="p.components_.shape == (2, 4)",
+    ),
+    Case(
+        "sklearn-kmeans-removed-options",
+        "from sklearn.cluster import KMeans\n"
+        "k = KMeans(n_clusters=2, n_init=10, precompute_distances=True, n_jobs=2).fit(X)",
+        "from sklearn.cluster import KMeans\nk = KMeans(n_clusters=2, n_init=10).fit(X)",
+        S,
+        error=("TypeError", "unexpected keyword argument 'precompute_distances'"),
+        check="len(set(k.labels_)) == 2",
+    ),
+    Case(
         "sklearn-kfold-n-folds",
         "from sklearn.model_selection import StratifiedKFold\n"
         "skf = StratifiedKFold(y=y, n_folds=3)\nfolds = [te for tr, te in skf]",

@@ -148,6 +148,26 @@ class MlabNormpdf(RuleTransformer):
         norm = self.imported_name("scipy.stats", "norm")
         return updated_node.with_changes(func=parse_expression(f"{norm}.pdf"))
 
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        """``from matplotlib.mlab import normpdf``: the name is gone, the calls use scipy."""
+        if len(updated_node.body) != 1 or not isinstance(updated_node.body[0], cst.ImportFrom):
+            return updated_node
+        stmt = updated_node.body[0]
+        if stmt.module is None or dotted(stmt.module) != "matplotlib.mlab":
+            return updated_node
+        if isinstance(stmt.names, cst.ImportStar):
+            return updated_node
+        kept = [a for a in stmt.names if dotted(a.name) != "normpdf" or a.asname is not None]
+        if len(kept) == len(stmt.names):
+            return updated_node
+        self.hit(original_node)
+        if not kept:
+            return cst.RemoveFromParent()
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(body=[stmt.with_changes(names=kept)])
+
 
 class PlotDate(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -407,7 +427,10 @@ RULES: list[Rule] = [
         replacement="`scipy.stats.norm.pdf(bins, mu, sigma)`",
         triggers=(r"normpdf|bivariate_normal",),
         transformer=factory(MlabNormpdf),
-        crash=Crash(("AttributeError",), r"'matplotlib\.mlab' has no attribute"),
+        crash=Crash(
+            ("AttributeError", "ImportError"),
+            r"'matplotlib\.mlab' has no attribute|cannot import name 'normpdf' from 'matplotlib\.mlab'",
+        ),
     ),
     Rule(
         id="mpl-grid-b",

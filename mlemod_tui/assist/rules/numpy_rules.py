@@ -18,7 +18,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     set_kwarg,
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
-from mlemod_tui.assist.rules.patterns import factory, module_attrs
+from mlemod_tui.assist.rules.patterns import factory, methods, module_attrs
 
 NP = ("numpy",)
 
@@ -303,6 +303,25 @@ RULES: list[Rule] = [
         "`np.trapz` was removed in NumPy 2.4",
         "`np.trapezoid(y, x)`",
         r"module 'numpy' has no attribute 'trapz'",
+    ),
+    _alias_rule(
+        "numpy-rank-alen",
+        "1.18 (deprecated 1.10 and 1.18)",
+        {"rank": "{mod}.ndim", "alen": "len"},
+        "`np.rank` (the number of dimensions) and `np.alen` were removed",
+        "`np.ndim(a)` / `len(a)`",
+        r"module 'numpy' has no attribute '(?:rank|alen)'",
+    ),
+    Rule(
+        id="numpy-tostring",
+        library="numpy",
+        changed_in="2.3 (deprecated 1.19)",
+        kind="crash",
+        summary="`ndarray.tostring()` was removed",
+        replacement="`a.tobytes()` (the same bytes)",
+        triggers=(r"\.tostring\(",),
+        transformer=methods({"tostring": "tobytes"}),
+        crash=Crash(("AttributeError",), r"'numpy\.ndarray' object has no attribute 'tostring'"),
     ),
     _alias_rule(
         "numpy-in1d",

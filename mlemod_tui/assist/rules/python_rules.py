@@ -24,7 +24,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     set_kwarg,
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
-from mlemod_tui.assist.rules.patterns import _Moved, factory, is_reference, moved
+from mlemod_tui.assist.rules.patterns import _Moved, factory, is_reference, module_attrs, moved
 from mlemod_tui.assist.rules.sklearn_fixes import FlagOnly
 from mlemod_tui.assist.rules.source import _statement_starts
 
@@ -418,6 +418,57 @@ _ABCS = {
 }
 
 RULES: list[Rule] = [
+    Rule(
+        id="py-itertools-izip",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
+        summary="`itertools.izip`, `imap`, `ifilter` became the built-ins `zip`, `map`, `filter`",
+        replacement="`zip(a, b)`; `itertools.zip_longest` for `izip_longest`",
+        triggers=(r"\bi(?:zip|map|filter)(?:_longest)?\b",),
+        transformer=moved(
+            {
+                "itertools.izip": "builtins.zip",
+                "itertools.imap": "builtins.map",
+                "itertools.ifilter": "builtins.filter",
+                "itertools.izip_longest": "itertools.zip_longest",
+            }
+        ),
+        crash=Crash(
+            ("ImportError", "AttributeError"), r"(?:cannot import name|no attribute) 'i(?:zip|map|filter)"
+        ),
+    ),
+    Rule(
+        id="py-sys-maxint",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
+        summary="`sys.maxint` is gone (integers have no maximum)",
+        replacement="`sys.maxsize`",
+        triggers=(r"\bmaxint\b",),
+        transformer=module_attrs("sys", {"maxint": "{mod}.maxsize"}),
+        crash=Crash(("AttributeError",), r"module 'sys' has no attribute 'maxint'"),
+    ),
+    Rule(
+        id="py-string-letters",
+        library="python",
+        changed_in="Python 3.0",
+        kind="crash",
+        summary="`string.letters`, `lowercase` and `uppercase` are gone",
+        replacement="`string.ascii_letters`, `ascii_lowercase`, `ascii_uppercase`",
+        triggers=(r"\b(?:letters|lowercase|uppercase)\b",),
+        transformer=module_attrs(
+            "string",
+            {
+                "letters": "{mod}.ascii_letters",
+                "lowercase": "{mod}.ascii_lowercase",
+                "uppercase": "{mod}.ascii_uppercase",
+            },
+        ),
+        crash=Crash(
+            ("AttributeError",), r"module 'string' has no attribute '(?:letters|lowercase|uppercase)'"
+        ),
+    ),
     Rule(
         id="py-print-statement",
         library="python",

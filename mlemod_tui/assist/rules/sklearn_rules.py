@@ -632,6 +632,51 @@ RULES: list[Rule] = [
         hint="SAMME.R (the old default) is gone, so scores can differ from the published ones.",
     ),
     Rule(
+        id="sklearn-lda-qda-modules",
+        library="scikit-learn",
+        changed_in="0.19 (deprecated 0.17)",
+        kind="crash",
+        summary="`sklearn.lda.LDA` and `sklearn.qda.QDA` moved to `sklearn.discriminant_analysis`",
+        replacement="`from sklearn.discriminant_analysis import LinearDiscriminantAnalysis`",
+        triggers=(r"sklearn\.[lq]da\b|\b[LQ]DA\b",),
+        transformer=moved(
+            {
+                "sklearn.lda.LDA": "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
+                "sklearn.qda.QDA": "sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis",
+                "sklearn.lda": "sklearn.discriminant_analysis",
+                "sklearn.qda": "sklearn.discriminant_analysis",
+            }
+        ),
+        crash=Crash(_MNF + _IE, r"No module named 'sklearn\.[lq]da'"),
+    ),
+    Rule(
+        id="sklearn-randomized-pca",
+        library="scikit-learn",
+        changed_in="0.20 (deprecated 0.18)",
+        kind="crash",
+        summary="`RandomizedPCA` was folded into `PCA`",
+        replacement="`PCA(n_components=k, svd_solver='randomized')`",
+        triggers=(r"\bRandomizedPCA\b",),
+        transformer=moved({"sklearn.decomposition.RandomizedPCA": "sklearn.decomposition.PCA"}),
+        crash=Crash(_IE, r"cannot import name 'RandomizedPCA'"),
+        hint="`PCA` picks its solver by the data's size; `svd_solver='randomized'` is the old "
+        "algorithm exactly.",
+    ),
+    Rule(
+        id="sklearn-kmeans-removed-options",
+        library="scikit-learn",
+        changed_in="1.0 (deprecated 0.23)",
+        kind="crash",
+        summary="`KMeans(precompute_distances=, n_jobs=)` were removed; neither changed the result",
+        replacement="drop them",
+        triggers=(r"precompute_distances|KMeans\([^)]*n_jobs",),
+        transformer=kwargs(
+            Callee.of("KMeans", "MiniBatchKMeans", modules=SK),
+            drop=("precompute_distances", "n_jobs"),
+        ),
+        crash=Crash(_TE, r"KMeans\.__init__\(\) got an unexpected keyword argument '(?:precompute_distances|n_jobs)'"),
+    ),
+    Rule(
         id="joblib-memory-cachedir",
         library="joblib",
         changed_in="1.0 (deprecated 0.12)",
