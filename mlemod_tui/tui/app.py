@@ -23,7 +23,7 @@ class MlemodApp(App[int]):
     CSS_PATH = str(stylesheet_path())
     # Screens get -narrow, -medium or -wide by the terminal's width: below 120 columns the
     # side panels give their room to the source and outputs (app.tcss).
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = BREAKPOINTS
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS
     # Textual's own ctrl+q exits at once and its ctrl+c only says how to quit: both become
     # our quit, which asks when today's results are unsaved. (A focused editor still copies
     # on ctrl+c: this binding is not a priority one.)
