@@ -13,7 +13,9 @@ Two ways of asking, both through the app's own code:
   (crash, over budget, score drift) ask the model once through :class:`Assistant`; then apply
   the offline rule's fix, if there is one, to reach the next problem;
 * ``loop``: ``mlemod-tui run NB --accept all`` through the proxy (the loop's own prompts,
-  rejection feedback included).
+  rejection feedback included);
+* ``model-loop``: the same loop in process with the rules silenced, so the model gets every
+  problem a rule would fix, and the feedback after each refused or rolled-back patch.
 
 ``--old-prompt`` rewrites the answer-format part of each system message back to the format
 example used before issue 11 (placeholder lines), to measure how often a model parrots it.
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,12 +52,14 @@ sys.path.insert(0, str(ROOT))
 from mlemod_tui.assist.assistant import Assistant  # noqa: E402
 from mlemod_tui.assist.ollama_backend import OllamaBackend  # noqa: E402
 from mlemod_tui.assist.prompts import ANSWER_FORMAT  # noqa: E402
+from mlemod_tui.assist.proposal import ProposalKind  # noqa: E402
+from mlemod_tui.assist.proposer import ProposalOutcome  # noqa: E402
 from mlemod_tui.core.history import build_applied  # noqa: E402
 from mlemod_tui.core.kernel import choose_kernel  # noqa: E402
 from mlemod_tui.core.notebook import load_notebook, source_text  # noqa: E402
 from mlemod_tui.core.runtime import parse_duration  # noqa: E402
 from mlemod_tui.core.session import NotebookSession, ScoreOptions  # noqa: E402
-from mlemod_tui.repair_loop import problem_of  # noqa: E402
+from mlemod_tui.repair_loop import problem_of, repair_until_reproducible  # noqa: E402
 from tests.fake_ollama import request_key  # noqa: E402
 
 SAMPLES = ROOT / "sample_notebooks"
@@ -91,6 +96,7 @@ class Recorder:
     out: Path
     old_prompt: bool = False
     label: dict[str, Any] = field(default_factory=dict)
+    sources: Callable[[], dict[str, str]] | None = None  # the cells now, read as a request starts
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -126,10 +132,18 @@ class Recorder:
                 )
         return {**body, "messages": messages}
 
-    def keep(self, record: dict[str, Any]) -> None:
+    def snapshot(self) -> dict[str, Any]:
+        """What to file the next exchange under: the label, and the cells as they are now."""
+        with self._lock:
+            label = dict(self.label)
+        if self.sources is not None:
+            label["sources"] = self.sources()
+        return label
+
+    def keep(self, label: dict[str, Any], record: dict[str, Any]) -> None:
         """Written at once: a recording stopped halfway keeps what it has."""
         with self._lock:
-            full = {**self.label, **record}
+            full = {**label, **record}
             self.records.append(full)
             write_fixture(dict(full), self.out)
 
@@ -181,6 +195,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     def _chat(self, body: dict[str, Any]) -> None:
         """Stream the answer through line by line, and keep the whole exchange."""
         body = self.owner.rewrite(body)
+        label = self.owner.snapshot()
         started = time.perf_counter()
         conn = self._upstream()
         conn.request("POST", self.path, body=json.dumps(body), headers={"Content-Type": "application/json"})
@@ -212,6 +227,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         conn.close()
         key = request_key(body)
         self.owner.keep(
+            label,
             {
                 "model": body.get("model"),
                 "kind": key[0] if key else None,
@@ -318,6 +334,41 @@ async def ask_directly(path: Path, recorder: Recorder, model: str, steps: int, r
         await session.stop()
 
 
+class ModelOnly(Assistant):
+    """Rules silenced (their hints still reach the model): every problem goes to the model,
+    also those a rule would fix, so the loop's prompts and feedback to it are recorded."""
+
+    async def rules(
+        self, session: NotebookSession, kind: ProposalKind, index: int, **options: Any
+    ) -> ProposalOutcome:
+        outcome = await super().rules(session, kind, index, **options)
+        if outcome.unfixable is not None:
+            return outcome
+        return ProposalOutcome(None, reason="rules silenced", hints=outcome.hints)
+
+
+async def ask_in_model_loop(path: Path, recorder: Recorder, model: str, attempts: int) -> None:
+    """The unattended loop in process with the rules silenced: every attempt asks the model."""
+    session = _session(path, SAMPLE_FLAGS.get(path.name, []))
+    assistant = ModelOnly(OllamaBackend(recorder.url, model, request_timeout=900))
+    await assistant.check()
+    notebook = session.notebook
+    recorder.label = {"mode": "model-loop", "notebook": path.name}
+    recorder.sources = lambda: {
+        notebook.cells[i].id: source_text(notebook.cells[i]) for i in notebook.code_cell_indices()
+    }
+    await session.start()
+    try:
+        await session.probe_environment()
+        result = await repair_until_reproducible(
+            session, accept="all", max_attempts=attempts, assistant=assistant
+        )
+        print(f"  {path.name} model-loop: reproducible={result.reproducible} {result.stopped_because}", flush=True)
+    finally:
+        recorder.sources = None
+        await session.stop()
+
+
 def ask_in_loop(path: Path, recorder: Recorder, model: str, attempts: int) -> None:
     """``mlemod-tui run --accept all`` through the proxy: the loop's own prompts and feedback."""
     recorder.label = {"mode": "loop", "notebook": path.name, "base_sources": code_sources(path)}
@@ -351,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ollama-host", default="http://127.0.0.1:11439")
     parser.add_argument("--model", default="qwen2.5-coder:1.5b")
-    parser.add_argument("--mode", action="append", choices=("direct", "loop"))
+    parser.add_argument("--mode", action="append", choices=("direct", "loop", "model-loop"))
     parser.add_argument("--notebook", action="append", help="a sample's file name (default: all)")
     parser.add_argument("--loop-notebook", action="append", help="samples for --mode loop (default: all)")
     parser.add_argument("--steps", type=int, default=3, help="problems per notebook in direct mode")
@@ -374,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
                 folder = copy_samples(Path(tmp) / "loop")
                 for name in args.loop_notebook or names:
                     ask_in_loop(folder / name, recorder, args.model, args.attempts)
+            if "model-loop" in modes:
+                folder = copy_samples(Path(tmp) / "model-loop")
+                for name in args.loop_notebook or names:
+                    asyncio.run(ask_in_model_loop(folder / name, recorder, args.model, args.attempts))
     finally:
         recorder.close()
     tokens = sum(int(r.get("eval_count") or 0) for r in recorder.records)

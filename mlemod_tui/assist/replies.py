@@ -171,6 +171,7 @@ def _from_code(blocks: list[FencedBlock], text: str, target: str, sources: Mappi
     unmarked: list[str] = []
     for block in code:
         cell_id, body = _block_cell(block, sources)
+        body = _unnumbered(body)
         if not body.strip():
             continue  # an empty block is a formatting slip, never a request to empty a cell
         if cell_id is None:
@@ -191,6 +192,25 @@ def _from_code(blocks: list[FencedBlock], text: str, target: str, sources: Mappi
             return _Outcome(error=_unknown(target, sources))
         marked[target] = unmarked[0]
     return _checked(marked, sources)
+
+
+_NUMBERED_LINE = re.compile(r"^\s*(?P<n>\d+) \|(?: (?P<code>.*))?$")
+
+
+def _unnumbered(body: str) -> str:
+    """A block copied with the prompt's ``  1 | code`` numbering, without it.
+
+    Small models copy the numbered listing the context shows them despite being told not
+    to; only a block numbered on every line, consecutively, is taken as such a copy.
+    """
+    lines = body.split("\n")
+    found = [_NUMBERED_LINE.match(line) for line in lines]
+    if not lines or not all(found):
+        return body
+    numbers = [int(m.group("n")) for m in found if m]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return body
+    return "\n".join(m.group("code") or "" for m in found if m)
 
 
 def _is_code(block: FencedBlock) -> bool:

@@ -7,6 +7,7 @@ import pytest
 
 from mlemod_tui.assist.prompts import format_phrases, system_prompt
 from mlemod_tui.assist.replies import ParsedReply, parse_reply
+from mlemod_tui.core.patch import apply_patch
 
 SOURCES = {
     "cell-3": "import pandas as pd\nranked = pd.Series([3, 1], index=['a', 'b'])",
@@ -88,4 +89,22 @@ def test_repeated_rules_are_left_out_of_the_rationale_but_the_fix_stands() -> No
 def test_ordinary_answers_are_not_mistaken_for_echoes(reply: str) -> None:
     parsed = _parse(reply)
     assert parsed.error is None, parsed.error
+    assert parsed.patch is not None
+
+
+def test_a_cell_copied_with_the_prompts_line_numbers_is_read_without_them() -> None:
+    """Qwen2.5-Coder 1.5B answered runtime requests with `  1 | ...` lines (recorded)."""
+    reply = (
+        "Use iloc.\n\n```python\n# cell: cell-5\n  1 | threshold = ranked.iloc[0]\n"
+        "  2 |\n  3 | print(threshold)\n```"
+    )
+    parsed = _parse(reply)
+    assert parsed.error is None, parsed.error
+    assert parsed.patch is not None
+    assert apply_patch(SOURCES, parsed.patch)["cell-5"] == "threshold = ranked.iloc[0]\n\nprint(threshold)"
+
+
+def test_numbers_that_are_code_are_kept() -> None:
+    reply = "```python\n# cell: cell-5\n1 | 2\nthreshold = ranked.iloc[0]\nprint(threshold)\n```"
+    parsed = _parse(reply)  # '1 | 2' is a valid expression, and not every line is numbered
     assert parsed.patch is not None
