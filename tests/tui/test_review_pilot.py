@@ -131,10 +131,11 @@ async def test_review_header_names_the_patched_cell(write_notebook) -> None:
         assert title.startswith("runtime-reduction · cell 1 (asked for cell 0) · from rule:")
 
 
-async def test_without_a_model_the_rules_hint_is_shown(sample_copy) -> None:
+async def test_without_a_model_the_rules_hint_is_shown(write_notebook) -> None:
     """Issue 13 item 7: no patch can be offered, but a rule recognised the crash: its id and
     its hint are on screen, not only "no offline rule matches this error"."""
-    app = make_app(sample_copy("needs_the_model_wine_features.ipynb"))
+    # load_boston is gone with its data: a rule recognises the crash but has no safe patch.
+    app = make_app(write_notebook(["from sklearn.datasets import load_boston\nboston = load_boston()"]))
     app.assistant = Assistant(None)
     seen: list[object] = []
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
@@ -146,6 +147,6 @@ async def test_without_a_model_the_rules_hint_is_shown(sample_copy) -> None:
         assert isinstance(review, ReviewScreen)
         await _wait_for(lambda: review.reason is not None, pilot, 15)
         shown = plain(review.query_one("#hunk-diff", Static))
-        assert "pandas-positional-getitem" in shown
-        assert ".iloc" in shown
+        assert "sklearn-load-boston" in shown
+        assert "fetch_openml" in shown
         assert "no offline rule matches" not in shown and "recognises it" in shown
