@@ -306,9 +306,18 @@ def describe_error(run: CliRun) -> str:
 
 
 def scan_first_crash(report: Mapping[str, Any] | None) -> int | None:
-    """The first cell the scan predicts to crash (a rule finding of kind ``crash``)."""
+    """The first cell the scan predicts to crash: where it says the crash surfaces (the caller
+    of an eroded function, the importer of an eroded helper module), else the first cell with
+    a rule finding of kind ``crash``."""
     if not report:
         return None
+    predicted = [
+        crash["cell"]
+        for notebook in report.get("notebooks", [])
+        for crash in notebook.get("predicted_crashes", [])
+    ]
+    if predicted or any("predicted_crashes" in nb for nb in report.get("notebooks", [])):
+        return min(predicted) if predicted else None
     cells = [
         cell["index"]
         for notebook in report.get("notebooks", [])

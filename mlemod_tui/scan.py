@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from mlemod_tui.assist.crash_prediction import PredictedCrash, predict_crashes
 from mlemod_tui.assist.rules import CellFindings, scan_notebook
-from mlemod_tui.core.notebook import load_notebook
+from mlemod_tui.core.notebook import Notebook, load_notebook, source_text
 from mlemod_tui.core.order import OrderProblem, OrderReport, analyze_order
 
 EXIT_CLEAN = 0
@@ -41,11 +42,15 @@ class NotebookScan:
     path: Path
     cells: list[CellFindings] = field(default_factory=list)
     order: OrderReport | None = None  # issue #6: run-order problems, counted as findings
+    # Where the crashes will surface (a function's caller, a helper module's importer).
+    predicted: list[PredictedCrash] = field(default_factory=list)
 
     @property
     def count(self) -> int:
-        """Rule findings plus order problems (both make the scan exit 1)."""
-        return sum(len(c.findings) for c in self.cells) + len(self.order_problems)
+        """Rule findings, order problems and crashes expected from helper modules (all make
+        the scan exit 1)."""
+        from_modules = sum(1 for p in self.predicted if p.via.startswith("imports "))
+        return sum(len(c.findings) for c in self.cells) + len(self.order_problems) + from_modules
 
     @property
     def order_problems(self) -> tuple[OrderProblem, ...]:
@@ -58,16 +63,21 @@ class NotebookScan:
             "cells": [c.to_dict() for c in self.cells],
             "order": [problem.to_dict() for problem in self.order_problems],
             "out_of_order": self.order.out_of_order if self.order is not None else False,
+            "predicted_crashes": [p.to_dict() for p in self.predicted],
         }
 
 
 def scan_paths(paths: list[Path], *, warnings: bool = False) -> list[NotebookScan]:
     """Scan every notebook; the first unreadable one raises NotebookError before any output."""
     notebooks = [load_notebook(path) for path in paths]
-    return [
-        NotebookScan(nb.path, scan_notebook(nb, include_warnings=warnings), analyze_order(nb))
-        for nb in notebooks
-    ]
+    return [_scan_one(nb, warnings) for nb in notebooks]
+
+
+def _scan_one(notebook: Notebook, warnings: bool) -> NotebookScan:
+    cells = scan_notebook(notebook, include_warnings=warnings)
+    sources = [(i, source_text(notebook.cells[i])) for i in notebook.code_cell_indices()]
+    predicted = predict_crashes(sources, cells, notebook.folder)
+    return NotebookScan(notebook.path, cells, analyze_order(notebook), predicted)
 
 
 def scan_command(options: ScanOptions, out: TextIO | None = None) -> int:
@@ -107,6 +117,8 @@ def render(result: NotebookScan, *, diff: bool = True) -> str:
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
         lines.append("  " + "  ".join(cells) + "  " + row[4])
+    for crash in (p for p in result.predicted if p.via):
+        lines.append(f"  expect cell {crash.cell} to crash: it {crash.via} ({crash.rule_id})")
     hints = [(c.index, f) for c in result.cells for f in c.findings if f.hint]
     for index, f in hints:
         lines.append(f"  hint (cell {index}, {f.rule_id}): {f.hint}")
