@@ -117,17 +117,17 @@ def _crash_sites(
             cell = notebook.cells[site]
             sites.append((cell.id, source_text(cell), line))
     if support_files:
-        for path, line in reversed(file_frames(traceback)):
+        for path, file_line in reversed(file_frames(traceback)):
             file_id = support_id(notebook, path)
             if file_id is None:
                 continue
             try:
-                sites.append((file_id, current_text(notebook, file_id), line))
+                sites.append((file_id, current_text(notebook, file_id), file_line))
             except KeyError:
                 continue
     unique: dict[tuple[str, int | None], tuple[str, str, int | None]] = {}
-    for site in sites:
-        unique.setdefault((site[0], site[2]), site)
+    for where in sites:
+        unique.setdefault((where[0], where[2]), where)
     return list(unique.values())
 
 

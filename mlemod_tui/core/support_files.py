@@ -15,7 +15,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from mlemod_tui.core.notebook import Notebook, NotebookError, source_text, write_atomic
+from mlemod_tui.core.notebook import Notebook, source_text, write_atomic
+from mlemod_tui.errors import NotebookError
 
 PREFIX = "file:"
 BACKUP_SUFFIX = ".orig"
