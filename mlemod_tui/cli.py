@@ -136,7 +136,7 @@ def build_run_parser() -> argparse.ArgumentParser:
         help="which proposals to apply unattended: none (default), offline rules, or rules then the model",
     )
     parser.add_argument(
-        "--max-attempts", type=int, default=5, metavar="N", help="repair attempts (default 5)"
+        "--max-attempts", type=int, default=12, metavar="N", help="repair attempts (default 12)"
     )
     parser.add_argument(
         "--report", type=Path, metavar="PATH", help="write what changed and why (.md or .json)"

@@ -7,13 +7,15 @@ nothing, ``rules`` only offline rule fixes, ``all`` rules first and then the mod
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.proposer import ProposalOutcome
-from mlemod_tui.core.execution import RunResult
+from mlemod_tui.assist.tracebacks import cell_frames, file_frames
+from mlemod_tui.core.execution import CellError, RunResult
 from mlemod_tui.core.def_use import describe_removed, removed_but_used
 from mlemod_tui.core.history import AppliedPatch, build_applied
 from mlemod_tui.core.notebook import source_text
@@ -182,7 +184,8 @@ async def repair_until_reproducible(
 class _Before:
     """Where the notebook stood before a patch: the figure the patch must improve."""
 
-    failure: tuple[int, str, str] | None  # run position, ename, evalue of the first failure
+    # run position, ename, evalue and where it was raised, of the first failure
+    failure: tuple[int, str, str, str] | None
     seconds: float
     score_gap: float | None
 
@@ -192,11 +195,26 @@ def _position(session: NotebookSession, index: int) -> int:
     return order.index(index) if index in order else index
 
 
+_LIBRARY = re.compile(r"site-packages|dist-packages|[/\\]lib[/\\]python\d|^<frozen")
+
+
+def _failure_key(session: NotebookSession, index: int, error: CellError) -> tuple[int, str, str, str]:
+    """A failure as the loop compares it: the same error raised from another file or line
+    (the next helper module with the same erosion) is progress, not "the same way"."""
+    cells = [f"cell {count}:{line}" for count, line in cell_frames(error.traceback)]
+    files = [
+        f"{path}:{line}"
+        for path, line in file_frames(error.traceback)
+        if not _LIBRARY.search(path)
+    ]
+    return (_position(session, index), error.ename, error.evalue, " > ".join(cells + files))
+
+
 def _measure(session: NotebookSession, result: RunResult) -> _Before:
     failure = result.first_failure
     first = None
     if failure is not None and failure.error is not None:
-        first = (_position(session, failure.index), failure.error.ename, failure.error.evalue)
+        first = _failure_key(session, failure.index, failure.error)
     gap = session.score_comparison().difference
     return _Before(
         first,
@@ -211,7 +229,7 @@ def _not_further(session: NotebookSession, kind: str, before: _Before, result: R
     if kind == "error-repair":
         if failure is None or failure.error is None:
             return ""
-        now = (_position(session, failure.index), failure.error.ename, failure.error.evalue)
+        now = _failure_key(session, failure.index, failure.error)
         if before.failure is not None and now[0] < before.failure[0]:
             return f"cell {failure.index}, which ran before, fails now ({failure.error.ename})"
         if before.failure is not None and now == before.failure:

@@ -82,6 +82,7 @@ def repair_proposal_from_rules(
     notebook: Mapping[str, str] | None = None,
     line: int | None = None,
     axis_types: Mapping[str, tuple[str | None, str | None]] | None = None,
+    siblings: Mapping[str, str] | None = None,
 ) -> tuple[Proposal | None, list[str]]:
     """Rules that match this crash, as a proposal, plus hints for a model's prompt.
 
@@ -91,7 +92,8 @@ def repair_proposal_from_rules(
     the fix renames. So the rules the crash named are applied to every other cell too, and the
     proposal patches every cell they change. Hints carry the explanations of matching rules
     that have no automatic fix (a removed dataset, a graph-mode API). ``axis_types`` is what
-    the kernel said about the objects the cells index (``.ix`` needs it).
+    the kernel said about the objects the cells index (``.ix`` needs it). ``siblings`` are
+    more sources (the other modules of a helper package) the same fix extends to.
     """
     notebook = notebook or {}
     whole = "\n".join(notebook.values())
@@ -107,7 +109,7 @@ def repair_proposal_from_rules(
     findings += [f for f in static if f.rule_id not in seen and _kind_of(f) == "error-repair"]
     proposal = rule_proposal(cell_id, source, findings, "error-repair", context=ctx)
     named = [f.rule_id for f in findings if _kind_of(f) == "error-repair"]
-    elsewhere = _same_fix_elsewhere(named, cell_id, notebook, context_for)
+    elsewhere = _same_fix_elsewhere(named, cell_id, {**notebook, **(siblings or {})}, context_for)
     if elsewhere:
         proposal = _with_cells(proposal, elsewhere, findings)
     used = set(proposal.source.removeprefix("rule:").split(",")) if proposal else set()

@@ -31,7 +31,12 @@ from mlemod_tui.assist.tracebacks import cell_frames, failing_line, file_frames
 from mlemod_tui.assist.rules import Unfixable, classify_error
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.session import NotebookSession
-from mlemod_tui.core.support_files import current_text, is_support_id, support_id
+from mlemod_tui.core.support_files import (
+    current_text,
+    is_support_id,
+    sibling_modules,
+    support_id,
+)
 from mlemod_tui.errors import MlemodError
 
 TokenListener = Callable[[str], None]
@@ -81,6 +86,7 @@ def rule_repair(
             notebook=cells,
             line=line,
             axis_types=axis_types,
+            siblings=sibling_modules(notebook, site) if is_support_id(site) else None,
         )
         hints += [hint for hint in found if hint not in hints]
         if proposal is not None:

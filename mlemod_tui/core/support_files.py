@@ -54,6 +54,25 @@ def support_id(notebook: Notebook, path: str | Path) -> str | None:
     return None
 
 
+_MAX_SIBLINGS = 40  # a helper package is small; a vendored library is not ours to patch
+
+
+def sibling_modules(notebook: Notebook, cell_id: str) -> dict[str, str]:
+    """The other Python files beside a helper module (its package), by support id: the same
+    erosion is usually in several (``Memory(cachedir=...)`` in every plotting module)."""
+    folder = support_path(notebook, cell_id).parent
+    found: dict[str, str] = {}
+    for path in sorted(folder.glob("*.py"))[:_MAX_SIBLINGS]:
+        other = support_id(notebook, path)
+        if other is None or other == cell_id:
+            continue
+        try:
+            found[other] = current_text(notebook, other)
+        except KeyError:
+            continue
+    return found
+
+
 def support_path(notebook: Notebook, cell_id: str) -> Path:
     return notebook.folder / cell_id.removeprefix(PREFIX)
 

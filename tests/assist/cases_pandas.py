@@ -14,6 +14,14 @@ NP = "import numpy as np\n"
 
 PANDAS = [
     Case(
+        "pandas-ambiguous-option",
+        "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
+        "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",
+        P,
+        error=("OptionError", "Pattern matched multiple keys"),
+        check="v == 2",
+    ),
+    Case(
         "pandas-get-value",
         "v = df.get_value(0, 'a')",
         "v = df.at[0, 'a']",

@@ -20,6 +20,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     qualified,
     remove_kwargs,
     string_value,
+    with_string,
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import attributes, factory, methods
@@ -148,7 +149,47 @@ class SeriesSortInPlace(RuleTransformer):
         )
 
 
+# Short option names that also name a Styler option since pandas 1.3/1.4: ambiguous now.
+_AMBIGUOUS_OPTIONS = frozenset({"precision", "max_rows", "max_columns", "encoding"})
+_OPTION_CALLS = frozenset({"set_option", "get_option", "option_context", "reset_option"})
+
+
+class AmbiguousOption(RuleTransformer):
+    """``pd.set_option('precision', 2)`` meant ``display.precision``; the Styler's options of
+    the same name make the short pattern match two keys today."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) not in _OPTION_CALLS:
+            return updated_node
+        args = list(updated_node.args)
+        touched = False
+        step = 1 if call_name(original_node) in ("get_option", "reset_option") else 2
+        for i in range(0, len(args), step):
+            node = args[i].value
+            key = string_value(node)
+            if args[i].keyword is None and key in _AMBIGUOUS_OPTIONS:
+                assert isinstance(node, cst.SimpleString)
+                args[i] = args[i].with_changes(value=with_string(node, f"display.{key}"))
+                touched = True
+        if not touched:
+            return updated_node
+        self.hit(original_node)
+        return updated_node.with_changes(args=args)
+
+
 RULES: list[Rule] = [
+    Rule(
+        id="pandas-ambiguous-option",
+        library="pandas",
+        changed_in="1.4 (Styler options)",
+        kind="crash",
+        summary="a short option name such as `'precision'` now matches a display and a Styler "
+        "option",
+        replacement="`pd.set_option('display.precision', 2)`",
+        triggers=(r"_option\(\s*['\"](?:precision|max_rows|max_columns|encoding)['\"]",),
+        transformer=factory(AmbiguousOption),
+        crash=Crash(("OptionError", "KeyError"), r"Pattern matched multiple keys"),
+    ),
     Rule(
         id="pandas-get-value",
         library="pandas",
