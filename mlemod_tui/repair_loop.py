@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from mlemod_tui.assist.assistant import Assistant
-from mlemod_tui.assist.proposer import ProposalOutcome
+from mlemod_tui.assist.proposal import Proposal
+from mlemod_tui.assist.proposer import ProposalOutcome, rule_proposals
 from mlemod_tui.assist.tracebacks import cell_frames, file_frames
 from mlemod_tui.core.execution import CellError, RunResult
 from mlemod_tui.core.def_use import describe_removed, removed_but_used
 from mlemod_tui.core.history import AppliedPatch, build_applied
 from mlemod_tui.core.notebook import source_text
-from mlemod_tui.core.patch import PatchError
-from mlemod_tui.core.scores import describe_metric, differing
+from mlemod_tui.core.patch import Patch, PatchError
+from mlemod_tui.core.scores import as_printed, describe_metric, differing
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.core.support_files import is_support_id
 from mlemod_tui.errors import MlemodError
@@ -97,6 +98,7 @@ async def repair_until_reproducible(
     noise_checked = False  # a drift within run-to-run noise is not a problem to repair
     refused: dict[str, str] = {}  # diff -> why it was refused or rolled back
     kernel_dirty = False  # cells re-ran after a patch in a kernel that ran the old code
+    printed_checked = False
     while True:
         problem = problem_of(session, result)
         if problem is None and kernel_dirty:
@@ -106,6 +108,12 @@ async def repair_until_reproducible(
             result = await session.run_all()
             kernel_dirty = False
             continue
+        if problem is None and accept != "none" and not printed_checked:
+            printed_checked = True  # once: within tolerance, but are the numbers the author's?
+            calibrated = await _reproduce_printed_numbers(session, steps, on_step)
+            if calibrated is not None:
+                result = calibrated
+                continue
         if problem is None:
             return LoopResult(True, result, steps)
         kind, index = problem
@@ -303,6 +311,85 @@ def _describe(kind: str, index: int | None, result: RunResult) -> str:
     if kind == "runtime-reduction":
         return f"over budget (slowest cell {index})"
     return f"score drift (cell {index})"
+
+
+_MAX_CALIBRATION_TRIALS = 6
+
+
+def _by_rule(proposals: list[Proposal]) -> list[Proposal]:
+    """One trial per rule: the same pin in every cell it applies to, tried together."""
+    merged: dict[str, Proposal] = {}
+    for proposal in proposals:
+        first = merged.get(proposal.source)
+        if first is None:
+            merged[proposal.source] = proposal
+            continue
+        cells = first.patch.cells + proposal.patch.cells
+        merged[proposal.source] = replace(first, patch=Patch(cells))
+    return list(merged.values())
+
+
+def _printed_matches(session: NotebookSession) -> tuple[int, int]:
+    comparisons = [c for c in session.every_score_comparison() if c.reference is not None]
+    return sum(as_printed(c) for c in comparisons), len(comparisons)
+
+
+async def _reproduce_printed_numbers(
+    session: NotebookSession, steps: list[LoopStep], on_step: StepListener | None
+) -> RunResult | None:
+    """Every cell runs and every metric is within tolerance, yet some do not print as the
+    author's did: a changed default (``cv`` 3 -> 5, ``n_estimators`` 10 -> 100) is the usual
+    cause. Try the rules' calibration pins one at a time, each from a fresh kernel; keep one
+    only when more stored metrics come out as printed and no cell fails. None when nothing
+    was tried; else the result of a final fresh run of what was kept."""
+    matched, total = _printed_matches(session)
+    if total == 0 or matched == total:
+        return None
+    applied = {change.source for change in session.history.applied}
+    trials = _by_rule([p for p in rule_proposals(session, "score-calibration") if p.source not in applied])
+    if not trials:
+        return None
+    for proposal in trials[:_MAX_CALIBRATION_TRIALS]:
+        try:
+            change = build_applied(
+                session.notebook,
+                proposal.patch,
+                kind=proposal.kind,
+                source=proposal.source,
+                rationale=proposal.rationale,
+            )
+        except PatchError:
+            continue
+        step = LoopStep(
+            len(steps) + 1,
+            f"{total - matched} of {total} stored metrics do not print as the author's",
+            "score-calibration",
+            session.notebook.index_of(proposal.cell_id),
+            change.source,
+            change.rationale,
+            change.diff,
+        )
+        steps.append(step)
+        session.apply(change)
+        await session.restart()
+        trial = await session.run_all()
+        now, _ = _printed_matches(session)
+        if trial.first_failure is not None or trial.interrupted or now <= matched:
+            session.undo()  # exact, journaled
+            why = "a cell fails with it" if trial.first_failure is not None else (
+                f"{now} of {total} metrics as printed, {matched} without it"
+            )
+            step.note = f"rolled back: {why}"
+        else:
+            step.applied = True
+            step.note = f"kept: {now} of {total} stored metrics as printed (was {matched})"
+            matched = now
+        if on_step:
+            on_step(step)
+        if matched == total:
+            break
+    await session.restart()
+    return await session.run_all()
 
 
 def drifted_metrics(session: NotebookSession) -> list[str]:

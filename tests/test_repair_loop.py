@@ -260,3 +260,40 @@ def test_an_erosion_in_a_helper_module_beside_the_notebook_is_fixed_in_that_file
     assert saved.cells[0].source == "from helpers import spread"  # the notebook is untouched
     patched = {cid for patch in saved.metadata["mlemod"]["patches"] for cid in patch["cell_ids"]}
     assert patched == {"file:helpers.py"}
+
+
+def test_numbers_within_tolerance_but_not_as_printed_get_the_old_default_pinned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The author's forest had scikit-learn's old default of 10 trees; today's 100 give a score
+    # within 10% but not the printed one. The loop tries the rules' calibration pin from a
+    # fresh kernel and keeps it because the stored number comes back.
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=3)
+    old = RandomForestClassifier(n_estimators=10, random_state=3).fit(X_train, y_train)
+    stored = f"test accuracy: {old.score(X_test, y_test):.4f}\n"
+    code = (
+        "from sklearn.datasets import load_breast_cancer\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "X, y = load_breast_cancer(return_X_y=True)\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=3)\n"
+        "forest = RandomForestClassifier(random_state=3).fit(X_train, y_train)\n"
+        "print('test accuracy: %.4f' % forest.score(X_test, y_test))"
+    )
+    cell = new_code_cell(code)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(new_notebook(cells=[cell]), path)
+    result = main(["run", str(path), "--accept", "rules", "--quiet", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert (result, data["reproducible"]) == (0, True), data
+    kept = [s for s in data["steps"] if s["kind"] == "score-calibration" and s["applied"]]
+    assert kept and "n_estimators=10" in kept[0]["diff"], data["steps"]
+    assert data["metrics"][0]["today"] == float(stored.split(": ")[1])
+    saved = nbformat.read(tmp_path / "nb.modernized.ipynb", as_version=4)
+    assert "n_estimators=10" in saved.cells[0].source

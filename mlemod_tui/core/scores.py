@@ -293,10 +293,18 @@ def todays_score(reference: Score, cells: Sequence[Mapping[str, Any]]) -> Score 
 _NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?")
 
 
+_NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str)\w*\(([^()]*)\)")
+
+
 def line_shape(text: str) -> str:
     """A printed line with its numbers taken out: ``Accuracy: 0.9510`` and ``Accuracy: 0.9650``
     are the same line of the same cell, ``accuracy   0.97   171`` (a report's row) is not."""
-    return " ".join(_NUMBER.sub("#", text).lower().split())
+    # numpy 2 prints scalars as ``np.float64(0.48)`` where numpy 1 printed ``0.48``.
+    text = _NUMPY_SCALAR.sub(r"\1", text)
+    shape = " ".join(_NUMBER.sub("#", text).lower().split())
+    # numpy 1.14 changed array printing (``[ 0.6,  0.4]`` -> ``[0.6, 0.4]``): spacing at
+    # brackets and separators is layout, not a different line.
+    return re.sub(r"\s*([\[\](){},:;])\s*", r"\1", shape)
 
 
 # --------------------------------------------------------------------------
@@ -386,6 +394,34 @@ def compare_every_score(
             now = None
         comparisons.append(compare_scores(reference, now, tolerance))
     return comparisons
+
+
+_NUMBER = re.compile(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?")
+
+
+def _printed_step(score: Score) -> float:
+    """Half a unit of the last digit the author printed (``0.96`` -> 0.005)."""
+    for token in _NUMBER.findall(score.text):
+        try:
+            number = float(token)
+        except ValueError:
+            continue
+        if abs(number - score.value) <= 1e-9 * max(1.0, abs(score.value)):
+            mantissa = token.lower().split("e")[0]
+            decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+            return 0.5 * 10.0**-decimals
+    return 0.0
+
+
+def as_printed(comparison: ScoreComparison) -> bool:
+    """Does today's value print as the author's did (within rtol 1e-3, or half a unit of the
+    last printed digit)? "Within tolerance" is not the same number: a re-run reproduces a
+    notebook when its numbers reappear."""
+    reference, today = comparison.reference, comparison.today
+    if reference is None or today is None:
+        return False
+    slack = max(1e-3 * abs(reference.value), _printed_step(reference)) + 1e-12
+    return abs(today.value - reference.value) <= slack
 
 
 def differing(comparisons: Sequence[ScoreComparison]) -> list[ScoreComparison]:
