@@ -327,6 +327,36 @@ class TicklabelsToTicks(RuleTransformer):
         return updated_node.with_changes(args=args)
 
 
+class RcParamsFromData(RuleTransformer):
+    """Crash-only: ``matplotlib.rcParams.update(style)`` with a style read from a file (a
+    JSON beside the notebook) that holds keys today's matplotlib rejects. ``axes.color_cycle``
+    becomes the ``axes.prop_cycle`` it was replaced by; keys matplotlib removed (they did
+    nothing any more, like ``examples.directory``) are left out. Only the failing line."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = original_node.func
+        if call_name(original_node) != "update" or not isinstance(func, cst.Attribute):
+            return updated_node
+        receiver = dotted(func.value) or ""
+        if receiver.split(".")[-1] not in ("rcParams", "rcParamsDefault"):
+            return updated_node
+        args = positional(original_node)
+        if len(args) != 1 or len(original_node.args) != 1 or isinstance(args[0].value, cst.Dict):
+            return updated_node
+        crash = self.ctx.crash
+        if crash is None or not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        base = receiver.rpartition(".")[0] or self.module_name("matplotlib", "matplotlib")
+        self.hit(original_node)
+        modern = expr(
+            "{('axes.prop_cycle' if k == 'axes.color_cycle' else k): "
+            f"({base}.cycler(color=v) if k == 'axes.color_cycle' else v) "
+            f"for k, v in __s__.items() if k in {receiver} or k == 'axes.color_cycle'}}",
+            s=updated_node.args[0].value,
+        )
+        return updated_node.with_changes(args=[updated_node.args[0].with_changes(value=modern)])
+
+
 RULES: list[Rule] = [
     Rule(
         id="mpl-style-seaborn",
@@ -552,6 +582,18 @@ RULES: list[Rule] = [
             ("ValueError",),
             r"The number of FixedLocator locations \(\d+\).*does not match the number of labels",
         ),
+        crash_only=True,
+    ),
+    Rule(
+        id="mpl-rcparams-from-data",
+        library="matplotlib",
+        changed_in="2.0-3.x (rcParams removed)",
+        kind="crash",
+        summary="a style read from a file sets rcParams today's matplotlib no longer has",
+        replacement="`axes.color_cycle` as `axes.prop_cycle`, removed keys left out",
+        triggers=(r"rcParams\w*\.update\(",),
+        transformer=factory(RcParamsFromData),
+        crash=Crash(("KeyError", "ValueError"), r"'[\w.]+' is not a valid value for rcParam"),
         crash_only=True,
     ),
 ]
