@@ -434,6 +434,15 @@ PANDAS = [
         name="dates",
     ),
     Case(
+        "pandas-positional-getitem",
+        "index = np.arange(2) * 2\npicked = ser[index + 1]",
+        "index = np.arange(2) * 2\npicked = ser.iloc[index + 1]",
+        P + "ser = pd.Series([1, 2, 4, 8], index=pd.date_range('2020-01-01', periods=4))\n",
+        error=("KeyError", "None of [Index([1, 3], dtype='int64')] are in the [index]"),
+        check="picked.tolist() == [2, 8]",
+        name="array-key",
+    ),
+    Case(
         "pandas-categorical-replace",
         "s = s.replace({'ARF': 'arf'})",
         "s = s.cat.rename_categories({'ARF': 'arf'})",

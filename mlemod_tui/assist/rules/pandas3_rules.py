@@ -205,7 +205,10 @@ RULES: list[Rule] = [
         replacement="`s.iloc[0]`",
         triggers=(r"\w\[",),
         transformer=factory(PositionalGetitem),
-        crash=Crash(("KeyError",), r"^-?\d+$"),
+        # a number, or an array of them ("None of [Index([0, 24, 48], dtype='int64')] ...")
+        crash=Crash(
+            ("KeyError",), r"^-?\d+$|^[\"']?None of \[Index\(\[[-\d, ]+\], dtype='u?int\d+'"
+        ),
         crash_only=True,
         hint="If the number is a position (the first row, the last), use `.iloc[...]`.",
     ),
