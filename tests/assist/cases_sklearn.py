@@ -23,6 +23,16 @@ LIN = (
 
 SKLEARN = [
     Case(
+        "sklearn-feature-hasher-strings",
+        "from sklearn.feature_extraction import FeatureHasher\n"
+        "m = FeatureHasher(n_features=6, input_type='string').fit_transform(['ab', 'b'])",
+        "from sklearn.feature_extraction import FeatureHasher\n"
+        "m = FeatureHasher(n_features=6, input_type='string').fit_transform([list(sample) for sample in ['ab', 'b']])",
+        S,
+        error=("ValueError", "Samples can not be a single string"),
+        check="m.shape == (2, 6) and m[0].nnz >= 1",
+    ),
+    Case(
         "sklearn-lda-qda-modules",
         "from sklearn.lda import LDA\nm = LDA().fit(X, y)",
         "from sklearn.discriminant_analysis import LinearDiscriminantAnalysis\n"

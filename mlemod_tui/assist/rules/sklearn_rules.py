@@ -9,7 +9,7 @@ import re
 import libcst as cst
 
 from mlemod_tui.assist.rules import sklearn_fixes as fx
-from mlemod_tui.assist.rules.cst_tools import Callee, RuleTransformer, is_false, kwarg
+from mlemod_tui.assist.rules.cst_tools import Callee, RuleTransformer, call_name, expr, is_false, kwarg
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import factory, kwargs, methods, moved
 from mlemod_tui.assist.rules.removed_names import DeferredRemovedImport
@@ -19,6 +19,26 @@ _MNF = ("ModuleNotFoundError",)
 _IE = ("ImportError",)
 _TE = ("TypeError",)
 _IPE = ("InvalidParameterError", "ValueError")
+
+
+class HashedStrings(RuleTransformer):
+    """Crash-only: ``FeatureHasher(input_type='string')`` given plain strings hashed each
+    string's characters before 1.2; it refuses them now. ``[list(s) for s in X]`` is exactly
+    what it hashed. Only on the failing line."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) not in ("transform", "fit_transform"):
+            return updated_node
+        args = list(updated_node.args)
+        crash = self.ctx.crash
+        if not args or args[0].keyword is not None or args[0].star or crash is None:
+            return updated_node
+        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        self.hit(original_node)
+        chars = expr("[list(sample) for sample in __x__]", x=args[0].value)
+        args[0] = args[0].with_changes(value=chars)
+        return updated_node.with_changes(args=args)
 
 
 def _not_shuffled(call: cst.Call, _: RuleTransformer) -> bool:
@@ -720,5 +740,21 @@ RULES: list[Rule] = [
             numbers={"min_df": {"0": "1"}},
         ),
         crash=Crash(_IPE, r"'min_df' parameter of \w+ must be .*Got 0 instead"),
+    ),
+    Rule(
+        id="sklearn-feature-hasher-strings",
+        library="scikit-learn",
+        changed_in="1.2",
+        kind="crash",
+        summary="`FeatureHasher(input_type='string')` no longer takes plain strings (it hashed "
+        "their characters)",
+        replacement="`fh.transform([list(s) for s in X])` (what it did), or `[[s] for s in X]` "
+        "for whole strings",
+        triggers=(r"transform\(",),
+        transformer=factory(HashedStrings),
+        crash=Crash(("ValueError",), r"^Samples can not be a single string"),
+        crash_only=True,
+        hint="The old result hashed characters, which is rarely what was meant; `[[s] for s in X]` "
+        "hashes each whole string (different numbers).",
     ),
 ]
