@@ -171,10 +171,12 @@ SPECS.append({
    depends on the data (a Series indexed by feature names), not on an API name.
 2. Press `a`: cell 5 fails with `KeyError: 0`. pandas 3 reads `ranked[0]` as the *label*
    0; before, it fell back to the first position.
-3. Press `e`: the rules recognise the crash but only give a hint (use `.iloc`); whether 0
-   means a label or a position is a judgement. With Ollama running, the model proposes a
-   patch: review it hunk by hunk (`a`/`x`, `ctrl+s`). Expect `Accuracy: 0.9630`.
-4. Without a model: `mlemod-tui run ... --accept rules` stops here and says why.
+3. Press `e`: the rules read the failing line. `ranked` has no label 0, so old pandas took
+   the position: they propose `ranked.iloc[0]`. Apply it (`a`, `ctrl+s`).
+4. The next line fails: `ranked[len(ranked) // 3]` is a computed key, and the rules do not
+   judge what a computation meant; they hint at `.iloc`. With Ollama running, `e` asks the
+   model: review its patch hunk by hunk (`a`/`x`, `ctrl+s`). Expect `Accuracy: 0.9630`.
+5. Without a model: `mlemod-tui run ... --accept rules` stops at that line and says why.
 """),
         md("""
 # Wine cultivars: how many measurements do we need?
@@ -227,7 +229,7 @@ ranked.round(3)
             "dtype: float64")], duration=0.41),
         code("""
 print('most important: %s (%.3f)' % (ranked.index[0], ranked[0]))
-threshold = ranked[4]
+threshold = ranked[len(ranked) // 3]  # keep the top third
 selected = list(ranked[ranked >= threshold].index)
 print('kept %d features: %s' % (len(selected), ', '.join(selected)))
 """, [stdout("most important: proline (0.164)\n"
@@ -252,7 +254,8 @@ print('Accuracy: %.4f' % accuracy_score(y_test, model.predict(X_test[selected]))
 """, [stdout("Accuracy: 0.9630\n")], duration=0.02),
     ],
     # what a model is expected to change (the scripted reply applies exactly this)
-    "model_fix": [("ranked[0]))", "ranked.iloc[0]))"), ("threshold = ranked[4]", "threshold = ranked.iloc[4]")],
+    "model_fix": [("ranked[0]))", "ranked.iloc[0]))"),
+                  ("threshold = ranked[len(ranked) // 3]", "threshold = ranked.iloc[len(ranked) // 3]")],
     "failing_cell": 5,
 })
 
@@ -682,7 +685,10 @@ def outcomes():
                     "exit": 1,
                     "reproducible": False,
                     "error": {"cell": 5, "ename": "KeyError"},
+                    # the rules repair the literal ranked[0]; the computed key is the model's
                     "steps": [{"kind": "error-repair", "cell": 5, "ename": "KeyError",
+                               "source": "rule:pandas-positional-getitem", "applied": True},
+                              {"kind": "error-repair", "cell": 5, "ename": "KeyError",
                                "applied": False, "note": "no offline rule"}],
                 },
                 {
@@ -692,6 +698,8 @@ def outcomes():
                     "exit": 0,
                     "reproducible": True,
                     "steps": [{"kind": "error-repair", "cell": 5, "ename": "KeyError",
+                               "source": "rule:pandas-positional-getitem", "applied": True},
+                              {"kind": "error-repair", "cell": 5, "ename": "KeyError",
                                "source": "qwen2.5-coder:7b", "applied": True}],
                     "metric": "Accuracy: 0.9630",
                 },
@@ -756,8 +764,9 @@ def model_reply():
     return (
         "(Scripted answer for demos and tests: `tests/fake_ollama.py --reply-file` sends it "
         "as is; a real model's words will differ.)\n\n"
-        "`ranked` is indexed by feature name, so since pandas 3 `ranked[0]` looks for the "
-        "*label* 0; the author meant the first and fifth *positions*. Use `.iloc`.\n\n"
+        "`ranked` is indexed by feature name, so since pandas 3 `ranked[len(ranked) // 3]` "
+        "looks for the *label* 4; the author meant the *position* a third of the way down "
+        "(the first line already uses `.iloc`). Use `.iloc` there too.\n\n"
         "```python\n" + source + "\n```\n"
     )
 

@@ -33,35 +33,64 @@ def _on_failing_line(t: RuleTransformer, node: cst.CSTNode) -> bool:
     return crash is not None and crash.on_failing_line(cst.Module([]).code_for_node(node))
 
 
+def _looks_positional(node: cst.BaseExpression) -> bool:
+    """An integer literal, a loop-variable-like name, or arithmetic on those."""
+    if isinstance(node, cst.Integer):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return _looks_positional(node.expression)
+    if isinstance(node, cst.BinaryOperation):
+        return _looks_positional(node.left) and _looks_positional(node.right)
+    return isinstance(node, cst.Name) and node.value not in ("True", "False", "None")
+
+
 class PositionalGetitem(RuleTransformer):
     """``series[i]`` on a Series whose index is not made of integers (dates, names) meant the
     i-th value until pandas 3; today it looks for the label ``i``. ``series.iloc[i]`` is what
-    it did. Only numeric-looking keys on the failing line, on plain names."""
+    it did. The crash names the Series (a plain name with a numeric-looking key on the failing
+    line); its other numeric-keyed lookups in the cell are positional for the same reason."""
+
+    whole_module = True  # the Series' other lookups in the cell
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.receivers: set[str] = set()
+        finder = _FailingLookups(self)
+        node.visit(finder)
+        self.receivers = finder.names
 
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript
     ) -> cst.BaseExpression:
-        if not isinstance(original_node.value, cst.Name) or len(original_node.slice) != 1:
-            return updated_node
-        index = original_node.slice[0].slice
-        if not isinstance(index, cst.Index) or not self._numeric(index.value):
-            return updated_node
-        if not _on_failing_line(self, original_node):
+        name = _numeric_lookup(original_node)
+        if name is None or name not in getattr(self, "receivers", set()):
             return updated_node
         self.hit(original_node)
         return updated_node.with_changes(
             value=cst.Attribute(value=updated_node.value, attr=cst.Name("iloc"))
         )
 
-    def _numeric(self, node: cst.BaseExpression) -> bool:
-        """An integer literal, a loop-variable-like name, or arithmetic on those."""
-        if isinstance(node, cst.Integer):
-            return True
-        if isinstance(node, cst.UnaryOperation):
-            return self._numeric(node.expression)
-        if isinstance(node, cst.BinaryOperation):
-            return self._numeric(node.left) and self._numeric(node.right)
-        return isinstance(node, cst.Name) and node.value not in ("True", "False", "None")
+
+class _FailingLookups(cst.CSTVisitor):
+    """Names subscripted with a numeric-looking key on the failing line."""
+
+    def __init__(self, rule: PositionalGetitem) -> None:
+        self.rule = rule
+        self.names: set[str] = set()
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        name = _numeric_lookup(node)
+        if name is not None and _on_failing_line(self.rule, node):
+            self.names.add(name)
+
+
+def _numeric_lookup(node: cst.Subscript) -> str | None:
+    """``ranked`` for ``ranked[4]`` or ``series[i + n]``, else None."""
+    if not isinstance(node.value, cst.Name) or len(node.slice) != 1:
+        return None
+    index = node.slice[0].slice
+    if not isinstance(index, cst.Index) or not _looks_positional(index.value):
+        return None
+    return node.value.value
 
 
 class CategoricalReplace(RuleTransformer):
