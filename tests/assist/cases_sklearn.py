@@ -23,6 +23,17 @@ LIN = (
 
 SKLEARN = [
     Case(
+        "sklearn-feature-names-order",
+        "p = model.predict(new)",
+        "p = model.predict(np.asarray(new))",
+        S + "import pandas as pd\nfrom sklearn.linear_model import LinearRegression\n"
+        "frame = pd.DataFrame({'a': [1.0, 2.0, 3.0], 'b': [0.0, 1.0, 0.0]})\n"
+        "model = LinearRegression().fit(frame, [1.0, 2.0, 3.0])\n"
+        "new = frame[['b', 'a']].rename(columns={'b': 'x', 'a': 'y'})\n",
+        error=("ValueError", "The feature names should match those that were passed during fit"),
+        check="p.shape == (3,)",
+    ),
+    Case(
         "sklearn-feature-hasher-strings",
         "from sklearn.feature_extraction import FeatureHasher\n"
         "m = FeatureHasher(n_features=6, input_type='string').fit_transform(['ab', 'b'])",

@@ -41,6 +41,35 @@ class HashedStrings(RuleTransformer):
         return updated_node.with_changes(args=args)
 
 
+class PositionalFeatures(RuleTransformer):
+    """Crash-only: a model fit on a DataFrame, asked about one whose columns are named or
+    ordered differently. scikit-learn before 1.2 matched columns by position only;
+    ``np.asarray(X)`` asks it exactly that way again. Only on the failing line."""
+
+    _METHODS = frozenset(
+        {"predict", "predict_proba", "predict_log_proba", "decision_function", "transform",
+         "score", "score_samples", "kneighbors"}
+    )
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) not in self._METHODS:
+            return updated_node
+        if not isinstance(original_node.func, cst.Attribute):
+            return updated_node
+        args = list(updated_node.args)
+        crash = self.ctx.crash
+        if not args or args[0].keyword is not None or args[0].star or crash is None:
+            return updated_node
+        if not isinstance(args[0].value, (cst.Name, cst.Attribute, cst.Subscript)):
+            return updated_node
+        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        self.hit(original_node)
+        np = self.module_name("numpy", "np")
+        args[0] = args[0].with_changes(value=expr(f"{np}.asarray(__x__)", x=args[0].value))
+        return updated_node.with_changes(args=args)
+
+
 def _not_shuffled(call: cst.Call, _: RuleTransformer) -> bool:
     """A splitter that does not shuffle: its ``random_state`` never did anything."""
     shuffle = kwarg(call, "shuffle")
@@ -756,5 +785,19 @@ RULES: list[Rule] = [
         crash_only=True,
         hint="The old result hashed characters, which is rarely what was meant; `[[s] for s in X]` "
         "hashes each whole string (different numbers).",
+    ),
+    Rule(
+        id="sklearn-feature-names-order",
+        library="scikit-learn",
+        changed_in="1.2 (warned 1.0)",
+        kind="crash",
+        summary="a model fit on a DataFrame checks the column names it is given; before, it "
+        "used the columns by position",
+        replacement="`model.predict(np.asarray(X))` (by position, as before), or reorder "
+        "`X[model.feature_names_in_]` if the names are what was meant",
+        triggers=(r"\.(?:predict|transform|score|decision_function)\w*\(",),
+        transformer=factory(PositionalFeatures),
+        crash=Crash(("ValueError",), r"^The feature names should match those that were passed"),
+        crash_only=True,
     ),
 ]
