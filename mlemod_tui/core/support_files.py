@@ -73,6 +73,13 @@ def sibling_modules(notebook: Notebook, cell_id: str) -> dict[str, str]:
     return found
 
 
+def describe_target(notebook: Notebook, cell_id: str) -> str:
+    """``cell 5`` or ``helper preamble.py``: how the screens and reports name a patch target."""
+    if is_support_id(cell_id):
+        return f"helper {cell_id.removeprefix(PREFIX)}"
+    return f"cell {notebook.index_of(cell_id)}"
+
+
 def support_path(notebook: Notebook, cell_id: str) -> Path:
     return notebook.folder / cell_id.removeprefix(PREFIX)
 

@@ -150,3 +150,32 @@ async def test_without_a_model_the_rules_hint_is_shown(write_notebook) -> None:
         assert "sklearn-load-boston" in shown
         assert "fetch_openml" in shown
         assert "no offline rule matches" not in shown and "recognises it" in shown
+
+
+async def test_a_helper_module_fix_is_reviewed_applied_and_run_from_a_fresh_kernel(write_notebook) -> None:
+    """The erosion is in the notebook's own helpers.py: the review names the file, applying
+    writes it (keeping helpers.py.orig) and the notebook runs again from a fresh kernel."""
+    path: Path = write_notebook(["from helpers import double", "print('twice', double(21))"])
+    helper = path.parent / "helpers.py"
+    helper.write_text("def double(x):\n    print 'doubling'\n    return 2 * x\n")
+    app = make_app(path)
+    app.assistant = Assistant(None)
+    seen: list[object] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await _kernel_ready(app, pilot)
+        await pilot.press("a")
+        await _wait_for(_completed(seen), pilot, 60)
+        assert app.screen.query_one(CellList).status_of(0) == "error"
+        await pilot.press("e")
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        await _wait_for(lambda: review.proposal is not None, pilot, 15)
+        assert review.proposal.patch.cell_ids() == ["file:helpers.py"]
+        title = plain(review.query_one("#review-title", Static))
+        assert "helper helpers.py" in title
+        await pilot.press("a", "ctrl+s")
+        await _wait_for(lambda: app.screen.query_one(CellList).status_of(1) == "ok", pilot, 60)
+        assert "print('doubling')" in helper.read_text()
+        assert "print 'doubling'" in (path.parent / "helpers.py.orig").read_text()
+        await pilot.press("u")  # undo puts the author's file back
+        assert "print 'doubling'" in helper.read_text()

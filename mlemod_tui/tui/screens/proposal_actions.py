@@ -16,6 +16,7 @@ from mlemod_tui.assist.proposal import ProposalKind
 from mlemod_tui.core.execution import RunResult
 from mlemod_tui.core.history import AppliedPatch, build_applied
 from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.core.support_files import describe_target, is_support_id
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.pull_screen import PullScreen
@@ -126,9 +127,28 @@ class ProposalActions(_Base):
             self.notify(str(exc), title="Not applied", severity="error", timeout=10)
             return
         first = self._after_patch(change)
+        helpers = [cid for cid in change.cell_ids if is_support_id(cid)]
+        if helpers:
+            # The kernel holds the old module in sys.modules: only a fresh one imports the fix.
+            names = ", ".join(describe_target(self.session.notebook, cid) for cid in helpers)
+            self.notify(
+                f"Applied {change.source} to {names} (the author's copy is kept as .orig); "
+                "restarting the kernel and running from the top.",
+                timeout=6,
+            )
+            if self.session.kernel.state == "idle":
+                self._start_run(self._rerun_fresh, first)
+            return
         self.notify(f"Applied {change.source} to cell {first}; re-running it.", timeout=4)
         if self.session.kernel.state == "idle":
             self._start_run(self._rerun_then_offer, first)
+
+    async def _rerun_fresh(self, index: int) -> RunResult:
+        """After a helper module changed: a fresh kernel, every cell from the top."""
+        await self.session.restart()
+        result = await self.session.run_all()
+        self._say_effect()
+        return result
 
     async def _rerun_then_offer(self, index: int) -> RunResult:
         result = await self.session.run_cell(index)
@@ -181,7 +201,10 @@ class ProposalActions(_Base):
 
     def _after_patch(self, change: AppliedPatch) -> int:
         """Refresh what a patch, undo or redo touched; returns its first cell index."""
-        indices = sorted(self.session.notebook.index_of(cell_id) for cell_id in change.cell_ids)
+        notebook = self.session.notebook
+        indices = sorted(notebook.index_of(cid) for cid in change.cell_ids if not is_support_id(cid))
+        if not indices:  # only helper modules changed: stay on the cell that crashed
+            indices = [self._selected()]
         cells = self.query_one(CellList)
         for index in indices:
             cells.refresh_source(index, patched=self.session.notebook.cells[index].id in self.session.patched_cells)

@@ -23,9 +23,9 @@ from textual.widgets.option_list import Option
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.proposal import Proposal, ProposalKind
 from mlemod_tui.assist.proposer import ProposalOutcome
-from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.patch import Hunk, PatchError, apply_patch
 from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.core.support_files import current_text, describe_target, is_support_id
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.tui.screens.edit_screen import EditScreen, InstructionScreen
 from mlemod_tui.tui.widgets.layout import compact_footer
@@ -99,7 +99,9 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
     ) -> None:
         outcome: ProposalOutcome | None = None
         if use_rules:
-            outcome = await self.assistant.rules(self.session, self.kind, self.index)
+            outcome = await self.assistant.rules(
+                self.session, self.kind, self.index, support_files=True
+            )
             self.hints = outcome.hints
             if outcome.proposal is not None or outcome.unfixable is not None:
                 self._show_outcome(outcome)
@@ -186,12 +188,12 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         ]
 
     def _hunk_label(self, key: tuple[str, int]) -> Text:
-        cell_index = self.session.notebook.index_of(key[0])
+        where = describe_target(self.session.notebook, key[0])
         hunk = dict(self._hunks())[key]
         mark = {True: ("✓", "green"), False: ("✗", "red"), None: ("?", "yellow")}[self.decisions.get(key)]
         return Text.assemble(
             (mark[0] + " ", mark[1]),
-            f"cell {cell_index} · hunk {key[1] + 1} · ",
+            f"{where} · hunk {key[1] + 1} · ",
             (f"+{len(hunk.added())}", "green"),
             " ",
             (f"−{len(hunk.removed())}", "red"),
@@ -239,8 +241,11 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         runtime or score proposal often does not touch), and that cell when it differs."""
         assert self.proposal is not None
         notebook = self.session.notebook
-        indices = sorted(notebook.index_of(cell_id) for cell_id in self.proposal.patch.cell_ids())
+        ids = self.proposal.patch.cell_ids()
+        indices = sorted(notebook.index_of(cid) for cid in ids if not is_support_id(cid))
+        helpers = [describe_target(notebook, cid) for cid in ids if is_support_id(cid)]
         words = ("cell " if len(indices) == 1 else "cells ") + ", ".join(map(str, indices))
+        words = ", ".join(([words] if indices else []) + helpers)
         if indices and self.index not in indices:
             words += f" (asked for cell {self.index})"
         return words
@@ -282,7 +287,7 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         if self.proposal is None or not hunks:
             return
         cell_id = hunks[self._current()][0][0]
-        current = source_text(self.session.notebook.cell(cell_id))
+        current = current_text(self.session.notebook, cell_id)
         accepted = {key for key, ok in self.decisions.items() if ok is not False and key[0] == cell_id}
         try:
             text = apply_patch({cell_id: current}, self.proposal.patch, accepted).get(cell_id, current)
@@ -295,9 +300,9 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
             if result is not None:
                 self.edited[cell_id] = result
                 self._show_hunk(self._current())
-                self.notify(f"Your edit of cell {self.session.notebook.index_of(cell_id)} will be applied.")
+                self.notify(f"Your edit of {describe_target(self.session.notebook, cell_id)} will be applied.")
 
-        self.app.push_screen(EditScreen(text, title=f"cell {self.session.notebook.index_of(cell_id)}"), edited)
+        self.app.push_screen(EditScreen(text, title=describe_target(self.session.notebook, cell_id)), edited)
 
     def action_ask_again(self) -> None:
         def asked(instruction: str | None) -> None:
