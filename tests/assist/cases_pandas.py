@@ -14,6 +14,23 @@ NP = "import numpy as np\n"
 
 PANDAS = [
     Case(
+        "pandas-missing-labels",
+        "index = ['a', 'b', 'e']\nout = obj[index]",
+        "index = ['a', 'b', 'e']\nout = obj.reindex(index)",
+        P + "obj = pd.Series([1.0, 2.0, 3.0], index=['a', 'b', 'c'])\n",
+        error=("KeyError", "['e'] not in index"),
+        check="out.iloc[:2].tolist() == [1.0, 2.0] and np.isnan(out['e'])",
+    ),
+    Case(
+        "pandas-missing-labels",
+        "out = frame.loc[['x', 'z']]",
+        "out = frame.reindex(['x', 'z'])",
+        P + "frame = pd.DataFrame({'v': [1, 2]}, index=['x', 'y'])\n",
+        error=("KeyError", "['z'] not in index"),
+        check="out.shape == (2, 1) and np.isnan(out.loc['z', 'v'])",
+        name="loc",
+    ),
+    Case(
         "pandas-ambiguous-option",
         "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
         "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",

@@ -93,6 +93,37 @@ def _numeric_lookup(node: cst.Subscript) -> str | None:
     return node.value.value
 
 
+class MissingLabels(RuleTransformer):
+    """``s[labels]`` / ``s.loc[labels]`` with labels that are not all in the index gave NaN for
+    the missing ones until pandas 1.0; now it raises. ``reindex`` is what it did. A DataFrame's
+    ``df[columns]`` raised then too, so an old notebook that ran did this on a Series (or on
+    rows with ``.loc``). Only a single list-like key, on the failing line."""
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        index = original_node.slice[0].slice if len(original_node.slice) == 1 else None
+        if not isinstance(index, cst.Index):
+            return updated_node
+        key = index.value
+        if not isinstance(key, (cst.Name, cst.List)):
+            return updated_node
+        holder = original_node.value
+        if isinstance(holder, cst.Attribute) and holder.attr.value == "loc":
+            target = updated_node.value.value  # type: ignore[attr-defined]
+        elif isinstance(holder, (cst.Name, cst.Attribute)):
+            target = updated_node.value
+        else:
+            return updated_node
+        if not _on_failing_line(self, original_node):
+            return updated_node
+        if isinstance(self.parent(), (cst.AssignTarget, cst.Del)):
+            return updated_node  # setting or deleting labels is another matter
+        self.hit(original_node)
+        new_key = updated_node.slice[0].slice.value  # type: ignore[attr-defined]
+        return expr("__t__.reindex(__k__)", t=target, k=new_key)
+
+
 class CategoricalReplace(RuleTransformer):
     """``s.replace({'ARF': 'arf'})`` on a categorical column renamed its categories before
     pandas 3; now it refuses a value that is not a category. ``cat.rename_categories`` is the
@@ -240,6 +271,19 @@ RULES: list[Rule] = [
         ),
         crash_only=True,
         hint="If the number is a position (the first row, the last), use `.iloc[...]`.",
+    ),
+    Rule(
+        id="pandas-missing-labels",
+        library="pandas",
+        changed_in="1.0 (deprecated 0.21)",
+        kind="crash",
+        summary="looking up a list of labels some of which are missing no longer gives NaN "
+        "for them",
+        replacement="`s.reindex(labels)`",
+        triggers=(r"\w\[",),
+        transformer=factory(MissingLabels),
+        crash=Crash(("KeyError",), r"^[\"']?\[.*\] not in index"),
+        crash_only=True,
     ),
     Rule(
         id="pandas-categorical-replace",
