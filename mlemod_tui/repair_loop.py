@@ -174,7 +174,7 @@ async def repair_until_reproducible(
         step.applied = True
         if on_step:
             on_step(step)
-        result = await _rerun(session, kind, change.cell_ids)
+        result = await _rerun(session, kind, change.cell_ids, index)
         kernel_dirty = kind == "error-repair"
         worse = _not_further(session, kind, before, result)
         if worse:
@@ -185,7 +185,7 @@ async def repair_until_reproducible(
             rejection = f"The last patch was applied and rolled back: {worse}."
             if on_step:
                 on_step(step)
-            result = await _rerun(session, kind, change.cell_ids)
+            result = await _rerun(session, kind, change.cell_ids, index)
 
 
 @dataclass(frozen=True)
@@ -291,14 +291,17 @@ async def _propose(
         return ProposalOutcome(None, reason=str(exc))
 
 
-async def _rerun(session: NotebookSession, kind: str, cell_ids: tuple[str, ...]) -> RunResult:
+async def _rerun(
+    session: NotebookSession, kind: str, cell_ids: tuple[str, ...], crashed: int | None
+) -> RunResult:
     """Errors re-run from the patched cell; runtime and score need a clean full run, and so
     does a patched helper module (the kernel holds the old one in ``sys.modules``)."""
     if kind == "error-repair" and not any(map(is_support_id, cell_ids)):
         # In session.order (top-down: the same as run_from the first patched cell).
-        return await session.run_in_order_from(
-            [session.notebook.index_of(cell_id) for cell_id in cell_ids]
-        )
+        # From the patched cells and the cell that crashed, whichever runs first: a fix in a
+        # later cell must not skip the crashed one.
+        starts = [session.notebook.index_of(cell_id) for cell_id in cell_ids]
+        return await session.run_in_order_from(starts + ([crashed] if crashed is not None else []))
     await session.restart()
     return await session.run_all()
 

@@ -75,7 +75,7 @@ def rule_repair(
     cells = {notebook.cells[i].id: source_text(notebook.cells[i]) for i in notebook.code_cell_indices()}
     preamble = import_preamble(list(cells.values()))
     hints: list[str] = []
-    proposal = None
+    proposal = fallback = None
     for site, text, line in _crash_sites(session, index, error.traceback, support_files):
         proposal, found = repair_proposal_from_rules(
             site,
@@ -89,8 +89,13 @@ def rule_repair(
             siblings=sibling_modules(notebook, site) if is_support_id(site) else None,
         )
         hints += [hint for hint in found if hint not in hints]
-        if proposal is not None:
+        if proposal is not None and site in proposal.patch.cell_ids():
             break
+        # A rule the crash names changed other cells but not this site: the erosion itself
+        # may sit deeper (the helper module the traceback goes on into).
+        fallback = fallback or proposal
+        proposal = None
+    proposal = proposal or fallback
     if proposal is not None:
         reason = None
     elif hints:

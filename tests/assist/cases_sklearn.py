@@ -23,6 +23,20 @@ LIN = (
 
 SKLEARN = [
     Case(
+        "sklearn-keyword-only-args",
+        "from sklearn.model_selection import cross_val_score, GroupKFold\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "groups = [i % 3 for i in range(len(y))]\n"
+        "scores = cross_val_score(LogisticRegression(max_iter=500), X, y, groups, cv=GroupKFold(n_splits=3))",
+        "from sklearn.model_selection import cross_val_score, GroupKFold\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "groups = [i % 3 for i in range(len(y))]\n"
+        "scores = cross_val_score(LogisticRegression(max_iter=500), X, y, groups=groups, cv=GroupKFold(n_splits=3))",
+        S,
+        error=("TypeError", "too many positional arguments"),
+        check="len(scores) == 3",
+    ),
+    Case(
         "sklearn-feature-names-order",
         "p = model.predict(new)",
         "p = model.predict(np.asarray(new))",

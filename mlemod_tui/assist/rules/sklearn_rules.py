@@ -4,12 +4,23 @@ The 0.22 changes of defaults live in ``sklearn_default_rules``."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import re
 
 import libcst as cst
 
 from mlemod_tui.assist.rules import sklearn_fixes as fx
-from mlemod_tui.assist.rules.cst_tools import Callee, RuleTransformer, call_name, expr, is_false, kwarg
+from mlemod_tui.assist.rules.cst_tools import (
+    Callee,
+    RuleTransformer,
+    call_name,
+    expr,
+    is_false,
+    kwarg,
+    make_kwarg,
+    qualified,
+)
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import factory, kwargs, methods, moved
 from mlemod_tui.assist.rules.removed_names import DeferredRemovedImport
@@ -67,6 +78,51 @@ class PositionalFeatures(RuleTransformer):
         self.hit(original_node)
         np = self.module_name("numpy", "np")
         args[0] = args[0].with_changes(value=expr(f"{np}.asarray(__x__)", x=args[0].value))
+        return updated_node.with_changes(args=args)
+
+
+def _parameters(qualified_name: str) -> list[inspect.Parameter] | None:
+    """The installed scikit-learn function's (or class's constructor's) parameters."""
+    module_name, _, attr = qualified_name.rpartition(".")
+    try:
+        target = getattr(importlib.import_module(module_name), attr)
+        signature = inspect.signature(target)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return None
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [p for p in signature.parameters.values() if p.kind not in variadic]
+
+
+class KeywordOnlyArgs(RuleTransformer):
+    """Crash-only: scikit-learn 1.0+ made the arguments after the data keyword-only
+    (``cross_val_score(model, X, y, groups)``). The old positional order is the order of the
+    installed signature, so the extra positions get their names from it. Only calls on the
+    failing line that resolve to a scikit-learn name."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        crash = self.ctx.crash
+        target = qualified(original_node.func, self.ctx)
+        if crash is None or target is None or not target.startswith("sklearn."):
+            return updated_node
+        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+            return updated_node
+        parameters = _parameters(target)
+        if parameters is None:
+            return updated_node
+        if parameters and parameters[0].name == "self":
+            parameters = parameters[1:]
+        room = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+        args = list(updated_node.args)
+        positions = [i for i, a in enumerate(args) if a.keyword is None and not a.star]
+        if any(a.star for a in args) or not room < len(positions) <= len(parameters):
+            return updated_node
+        taken = {a.keyword.value for a in args if a.keyword is not None}
+        for number, i in enumerate(positions[room:], start=room):
+            name = parameters[number].name
+            if name in taken:
+                return updated_node
+            args[i] = make_kwarg(name, args[i].value).with_changes(comma=args[i].comma)
+        self.hit(original_node)
         return updated_node.with_changes(args=args)
 
 
@@ -798,6 +854,21 @@ RULES: list[Rule] = [
         triggers=(r"\.(?:predict|transform|score|decision_function)\w*\(",),
         transformer=factory(PositionalFeatures),
         crash=Crash(("ValueError",), r"^The feature names should match those that were passed"),
+        crash_only=True,
+    ),
+    Rule(
+        id="sklearn-keyword-only-args",
+        library="scikit-learn",
+        changed_in="1.0 (warned 0.23)",
+        kind="crash",
+        summary="arguments after the data became keyword-only",
+        replacement="`cross_val_score(model, X, y, groups=groups)`",
+        triggers=(r"\w\(",),
+        transformer=factory(KeywordOnlyArgs),
+        crash=Crash(
+            ("TypeError",),
+            r"^too many positional arguments$|^\w+\(\) takes \d+ positional arguments? but \d+",
+        ),
         crash_only=True,
     ),
 ]
