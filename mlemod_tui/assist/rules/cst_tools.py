@@ -75,6 +75,12 @@ class RuleTransformer(cst.CSTTransformer):
         finally:
             self._stack.pop()
 
+    def on_failing_line(self, node: cst.CSTNode) -> bool:
+        """Is ``node`` on the line the crash's traceback names? False without a crash: the
+        crash-only fixes that ask touch nothing a crash did not point at."""
+        crash = self.ctx.crash
+        return crash is not None and crash.on_failing_line(cst.Module([]).code_for_node(node))
+
     def parent(self, level: int = 1) -> cst.CSTNode | None:
         """The node ``level`` steps above the one being visited or left."""
         index = len(self._stack) - 1 - level

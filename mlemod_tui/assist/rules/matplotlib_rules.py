@@ -250,7 +250,7 @@ class SubplotInts(RuleTransformer):
         crash = self.ctx.crash
         if crash is None or call_name(original_node) not in self._CALLS:
             return updated_node
-        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+        if not self.on_failing_line(original_node):
             return updated_node
         found = re.match(r"(?:Number of )?(rows|columns|num)\b", crash.evalue)
         if found is None:
@@ -310,7 +310,7 @@ class TicklabelsToTicks(RuleTransformer):
         args = list(updated_node.args)
         if counts is None or not args or args[0].keyword is not None or args[0].star:
             return updated_node
-        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+        if not self.on_failing_line(original_node):
             return updated_node
         ticks, labels = int(counts.group(1)), int(counts.group(2))
         value = args[0].value
@@ -344,7 +344,7 @@ class RcParamsFromData(RuleTransformer):
         if len(args) != 1 or len(original_node.args) != 1 or isinstance(args[0].value, cst.Dict):
             return updated_node
         crash = self.ctx.crash
-        if crash is None or not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+        if crash is None or not self.on_failing_line(original_node):
             return updated_node
         base = receiver.rpartition(".")[0] or self.module_name("matplotlib", "matplotlib")
         self.hit(original_node)

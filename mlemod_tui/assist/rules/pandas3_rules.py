@@ -28,11 +28,6 @@ from mlemod_tui.assist.rules.patterns import factory, pin
 PD = ("pandas",)
 
 
-def _on_failing_line(t: RuleTransformer, node: cst.CSTNode) -> bool:
-    crash = t.ctx.crash
-    return crash is not None and crash.on_failing_line(cst.Module([]).code_for_node(node))
-
-
 def _looks_positional(node: cst.BaseExpression) -> bool:
     """An integer literal, a loop-variable-like name, or arithmetic on those."""
     if isinstance(node, cst.Integer):
@@ -79,7 +74,7 @@ class _FailingLookups(cst.CSTVisitor):
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         name = _numeric_lookup(node)
-        if name is not None and _on_failing_line(self.rule, node):
+        if name is not None and self.rule.on_failing_line(node):
             self.names.add(name)
 
 
@@ -115,7 +110,7 @@ class MissingLabels(RuleTransformer):
             target = updated_node.value
         else:
             return updated_node
-        if not _on_failing_line(self, original_node):
+        if not self.on_failing_line(original_node):
             return updated_node
         if isinstance(self.parent(), (cst.AssignTarget, cst.Del)):
             return updated_node  # setting or deleting labels is another matter
@@ -137,7 +132,7 @@ class CategoricalReplace(RuleTransformer):
             return updated_node
         if not isinstance(args[0].value, (cst.Dict, cst.Name)):
             return updated_node
-        if not _on_failing_line(self, original_node):
+        if not self.on_failing_line(original_node):
             return updated_node
         self.hit(original_node)
         receiver = updated_node.func.value  # type: ignore[attr-defined]
@@ -155,7 +150,7 @@ class ReadCsvEncoding(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if call_name(original_node) not in self._READERS or kwarg(original_node, "encoding"):
             return updated_node
-        if not _on_failing_line(self, original_node):
+        if not self.on_failing_line(original_node):
             return updated_node
         self.hit(original_node)
         args = list(updated_node.args)
@@ -177,7 +172,7 @@ class PlotBooleans(RuleTransformer):
             return updated_node
         if isinstance(receiver, cst.Name) and receiver.value in ("plt", "ax", "axes", "matplotlib"):
             return updated_node
-        if not _on_failing_line(self, original_node):
+        if not self.on_failing_line(original_node):
             return updated_node
         self.hit(original_node)
         func = updated_node.func
@@ -207,7 +202,7 @@ class SetitemUpcast(RuleTransformer):
             return updated_node
         target = _cast_target(stmt.targets[0].target)
         new_type = _upcast(found["dtype"], found["value"], self.ctx.notebook_text)
-        if target is None or new_type is None or not _on_failing_line(self, original_node):
+        if target is None or new_type is None or not self.on_failing_line(original_node):
             return updated_node
         self.hit(original_node)
         cast = cst.parse_statement(f"{target} = {target}.astype({new_type!r})\n")

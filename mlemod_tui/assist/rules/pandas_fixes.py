@@ -654,7 +654,7 @@ class PositionalToKeyword(RuleTransformer):
             return updated_node
         if not isinstance(original_node.func, cst.Attribute):
             return updated_node
-        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+        if not self.on_failing_line(original_node):
             return updated_node
         allowed = int(match.group(3)) - 1  # the count includes self
         names = _parameter_names(match.group(1), match.group(2))

@@ -34,11 +34,6 @@ def _no_attr(name: str, owners: str = _OWNERS) -> Crash:
     return Crash(_AE, rf"^'{owners}' object has no attribute '{name}'")
 
 
-def _on_failing_line(t: RuleTransformer, node: cst.CSTNode) -> bool:
-    crash = t.ctx.crash
-    return crash is not None and crash.on_failing_line(cst.Module([]).code_for_node(node))
-
-
 class GetValue(RuleTransformer):
     """``df.get_value(row, col)`` -> ``df.at[row, col]`` (what it was a fast path for)."""
 
@@ -138,7 +133,7 @@ class SeriesSortInPlace(RuleTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if call_name(original_node) != "sort" or not isinstance(original_node.func, cst.Attribute):
             return updated_node
-        if original_node.args or not _on_failing_line(self, original_node):
+        if original_node.args or not self.on_failing_line(original_node):
             return updated_node
         self.hit(original_node)
         func = updated_node.func

@@ -150,7 +150,7 @@ class Expected2D(RuleTransformer):
         args = list(updated_node.args)
         if not args or args[0].keyword is not None or args[0].star:
             return updated_node
-        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+        if not self.on_failing_line(original_node):
             return updated_node
         value = args[0].value
         if isinstance(value, (cst.Integer, cst.Float, cst.UnaryOperation)) or (
@@ -700,7 +700,7 @@ class MulticlassAverage(RuleTransformer):
             return updated_node
         if kwarg(original_node, "average") is not None or has_star_kwargs(original_node):
             return updated_node
-        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+        if not self.on_failing_line(original_node):
             return updated_node
         self.hit(original_node)
         return append_arg(updated_node, make_kwarg("average", "'weighted'"))

@@ -32,53 +32,58 @@ _TE = ("TypeError",)
 _IPE = ("InvalidParameterError", "ValueError")
 
 
-class HashedStrings(RuleTransformer):
-    """Crash-only: ``FeatureHasher(input_type='string')`` given plain strings hashed each
-    string's characters before 1.2; it refuses them now. ``[list(s) for s in X]`` is exactly
-    what it hashed. Only on the failing line."""
+class _DataArgumentOnFailingLine(RuleTransformer):
+    """Crash-only: rewrap the data argument (the first positional) of the methods named in
+    ``methods``, on the failing line only; ``wrapped`` says how."""
+
+    methods: frozenset[str] = frozenset()
+
+    def wrapped(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        raise NotImplementedError
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if call_name(original_node) not in ("transform", "fit_transform"):
-            return updated_node
-        args = list(updated_node.args)
-        crash = self.ctx.crash
-        if not args or args[0].keyword is not None or args[0].star or crash is None:
-            return updated_node
-        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
-            return updated_node
-        self.hit(original_node)
-        chars = expr("[list(sample) for sample in __x__]", x=args[0].value)
-        args[0] = args[0].with_changes(value=chars)
-        return updated_node.with_changes(args=args)
-
-
-class PositionalFeatures(RuleTransformer):
-    """Crash-only: a model fit on a DataFrame, asked about one whose columns are named or
-    ordered differently. scikit-learn before 1.2 matched columns by position only;
-    ``np.asarray(X)`` asks it exactly that way again. Only on the failing line."""
-
-    _METHODS = frozenset(
-        {"predict", "predict_proba", "predict_log_proba", "decision_function", "transform",
-         "score", "score_samples", "kneighbors"}
-    )
-
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
-        if call_name(original_node) not in self._METHODS:
+        if call_name(original_node) not in self.methods:
             return updated_node
         if not isinstance(original_node.func, cst.Attribute):
             return updated_node
         args = list(updated_node.args)
-        crash = self.ctx.crash
-        if not args or args[0].keyword is not None or args[0].star or crash is None:
+        if not args or args[0].keyword is not None or args[0].star:
             return updated_node
-        if not isinstance(args[0].value, (cst.Name, cst.Attribute, cst.Subscript)):
+        if not self.on_failing_line(original_node):
             return updated_node
-        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+        new = self.wrapped(args[0].value)
+        if new is None:
             return updated_node
         self.hit(original_node)
-        np = self.module_name("numpy", "np")
-        args[0] = args[0].with_changes(value=expr(f"{np}.asarray(__x__)", x=args[0].value))
+        args[0] = args[0].with_changes(value=new)
         return updated_node.with_changes(args=args)
+
+
+class HashedStrings(_DataArgumentOnFailingLine):
+    """``FeatureHasher(input_type='string')`` given plain strings hashed each string's
+    characters before 1.2; it refuses them now. ``[list(s) for s in X]`` is exactly what it
+    hashed."""
+
+    methods = frozenset({"transform", "fit_transform"})
+
+    def wrapped(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        return expr("[list(sample) for sample in __x__]", x=value)
+
+
+class PositionalFeatures(_DataArgumentOnFailingLine):
+    """A model fit on a DataFrame, asked about one whose columns are named or ordered
+    differently. scikit-learn before 1.2 matched columns by position only; ``np.asarray(X)``
+    asks it exactly that way again."""
+
+    methods = frozenset(
+        {"predict", "predict_proba", "predict_log_proba", "decision_function", "transform",
+         "score", "score_samples", "kneighbors"}
+    )
+
+    def wrapped(self, value: cst.BaseExpression) -> cst.BaseExpression | None:
+        if not isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+            return None
+        return expr(f"{self.module_name('numpy', 'np')}.asarray(__x__)", x=value)
 
 
 def _parameters(qualified_name: str) -> list[inspect.Parameter] | None:
@@ -104,7 +109,7 @@ class KeywordOnlyArgs(RuleTransformer):
         target = qualified(original_node.func, self.ctx)
         if crash is None or target is None or not target.startswith("sklearn."):
             return updated_node
-        if not crash.on_failing_line(cst.Module([]).code_for_node(original_node)):
+        if not self.on_failing_line(original_node):
             return updated_node
         parameters = _parameters(target)
         if parameters is None:
