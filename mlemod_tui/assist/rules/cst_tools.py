@@ -432,3 +432,25 @@ def add_imports(module: cst.Module, needs: Sequence[ImportNeed]) -> cst.Module:
 
 
 Predicate = Callable[[cst.Call, RuleTransformer], bool]
+
+
+def drop_imported(
+    line: cst.SimpleStatementLine, dropped: Callable[[str, cst.ImportAlias], bool]
+) -> cst.SimpleStatementLine | cst.RemovalSentinel | None:
+    """``from m import a, b`` without the names ``dropped(module, alias)`` picks: the line
+    with the rest, a removal when nothing is left, None when the line is not such an import
+    or keeps every name."""
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.ImportFrom):
+        return None
+    stmt = line.body[0]
+    module = dotted(stmt.module) if stmt.module is not None else None
+    if module is None or isinstance(stmt.names, cst.ImportStar):
+        return None
+    kept = [alias for alias in stmt.names if not dropped(module, alias)]
+    if len(kept) == len(stmt.names):
+        return None
+    if not kept:
+        return cst.RemoveFromParent()
+    kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return line.with_changes(body=[stmt.with_changes(names=kept)])
+

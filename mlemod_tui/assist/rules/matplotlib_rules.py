@@ -11,6 +11,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     RuleTransformer,
     call_name,
     dotted,
+    drop_imported,
     expr,
     kwarg,
     parse_expression,
@@ -152,21 +153,16 @@ class MlabNormpdf(RuleTransformer):
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.RemovalSentinel:
         """``from matplotlib.mlab import normpdf``: the name is gone, the calls use scipy."""
-        if len(updated_node.body) != 1 or not isinstance(updated_node.body[0], cst.ImportFrom):
-            return updated_node
-        stmt = updated_node.body[0]
-        if stmt.module is None or dotted(stmt.module) != "matplotlib.mlab":
-            return updated_node
-        if isinstance(stmt.names, cst.ImportStar):
-            return updated_node
-        kept = [a for a in stmt.names if dotted(a.name) != "normpdf" or a.asname is not None]
-        if len(kept) == len(stmt.names):
+        new = drop_imported(
+            updated_node,
+            lambda module, alias: module == "matplotlib.mlab"
+            and dotted(alias.name) == "normpdf"
+            and alias.asname is None,
+        )
+        if new is None:
             return updated_node
         self.hit(original_node)
-        if not kept:
-            return cst.RemoveFromParent()
-        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(body=[stmt.with_changes(names=kept)])
+        return new
 
 
 class PlotDate(RuleTransformer):

@@ -10,6 +10,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     RuleTransformer,
     call_name,
     dotted,
+    drop_imported,
     expr,
     kwarg,
     positional,
@@ -59,20 +60,13 @@ class _RemovedFunctions(RuleTransformer):
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.RemovalSentinel:
-        if len(updated_node.body) != 1 or not isinstance(updated_node.body[0], cst.ImportFrom):
-            return updated_node
-        stmt = updated_node.body[0]
-        module = dotted(stmt.module) if stmt.module is not None else None
-        if module is None or isinstance(stmt.names, cst.ImportStar):
-            return updated_node
-        keep = [a for a in stmt.names if f"{module}.{dotted(a.name)}" not in self.functions]
-        if len(keep) == len(stmt.names):
+        new = drop_imported(
+            updated_node, lambda module, alias: f"{module}.{dotted(alias.name)}" in self.functions
+        )
+        if new is None:
             return updated_node
         self.hit(original_node)
-        if not keep:
-            return cst.RemoveFromParent()
-        keep[-1] = keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated_node.with_changes(body=[stmt.with_changes(names=keep)])
+        return new
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         target = qualified(original_node.func, self.ctx)
