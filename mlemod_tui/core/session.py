@@ -172,6 +172,8 @@ class NotebookSession:
     def apply(self, change: AppliedPatch) -> None:
         """Apply an accepted change and journal it at once (nothing is lost if we crash)."""
         cells = self._cell_indices(change.cell_ids)
+        if not cells:  # only helper modules beside the notebook: watch the cell that failed
+            cells = self.failing_indices()[:1]
         before = self._measure(cells)
         self.history.apply(self.notebook, change)
         self.journal.append("applied", change)
