@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mlemod_tui.core.kernel import KernelSession
@@ -183,9 +184,18 @@ def _imports_of(source: str) -> list[str]:
     return names
 
 
-def libraries_to_report(sources: list[str]) -> list[str]:
-    """Main libraries the notebook imports (known ML ones first), at most eight."""
+def libraries_to_report(sources: list[str], folder: Path | None = None) -> list[str]:
+    """Main libraries the notebook imports (known ML ones first), at most eight. A module of
+    the notebook's own (``preamble.py`` or a package beside it in ``folder``) is no library:
+    calling it "not installed" would send people to pip for a file they have."""
     imported = [name for name in imported_modules(sources) if name not in sys.stdlib_module_names]
+    if folder is not None:
+        imported = [
+            name
+            for name in imported
+            if not (folder / f"{name}.py").is_file()
+            and not (folder / name / "__init__.py").is_file()
+        ]
     known = [name for name in MAIN_LIBRARIES if name in imported]
     others = [name for name in imported if name not in known]
     return (known + others)[:8]

@@ -126,7 +126,9 @@ class NotebookSession:
 
     async def probe_environment(self) -> EnvironmentFacts:
         sources = [source_text(self.notebook.cells[i]) for i in self.notebook.code_cell_indices()]
-        self.environment = await probe_environment(self.kernel, libraries_to_report(sources))
+        self.environment = await probe_environment(
+            self.kernel, libraries_to_report(sources, self.notebook.folder)
+        )
         return self.environment
 
     # -- run order (issue #6) ----------------------------------------------------------

@@ -22,6 +22,15 @@ def test_imported_modules_reads_imports_and_survives_magics() -> None:
     assert libraries_to_report(sources) == ["numpy", "pandas", "sklearn"]  # known ML first, no stdlib
 
 
+def test_the_notebooks_own_modules_are_not_libraries(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "preamble.py").write_text("import numpy\n")
+    (tmp_path / "mglearn").mkdir()
+    (tmp_path / "mglearn" / "__init__.py").write_text("")
+    sources = ["from preamble import *\nimport mglearn\nimport pandas as pd"]
+    assert libraries_to_report(sources, tmp_path) == ["pandas"]
+    assert libraries_to_report(sources) == ["pandas", "preamble", "mglearn"]
+
+
 def test_nvidia_smi_rows_are_parsed_and_bad_rows_skipped() -> None:
     rows = _gpu_rows("NVIDIA H100 80GB HBM3, 1024, 81559, 37\nTesla K80, [N/A], 11441, 0\n")
     assert len(rows) == 1
