@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.record_model_replies import SAMPLE_FLAGS, SAMPLES, Recorder  # noqa: E402
+from benchmarks.record_model_replies import SAMPLE_FLAGS, SAMPLES, Recorder
 
 CORPUS = ROOT / "corpus"
 
@@ -104,7 +104,7 @@ def cli(args: list[str], cwd: Path, timeout: float) -> tuple[int | None, dict[st
     command = [sys.executable, "-m", "mlemod_tui", *args, "--json", "--quiet"]
     env = {**os.environ, "MLEMOD_OLLAMA_TIMEOUT": str(int(timeout))}
     try:
-        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return None, None
     try:
@@ -172,16 +172,22 @@ def summary(outcomes: list[Outcome], model: str) -> str:
     m = len(outcomes)
     total = sum(o.seconds for o in outcomes)
     lines = [
-        f"model {model}: reproducible {sum(o.reproducible for o in outcomes)}/{m} "
-        f"(a fresh run of the saved notebook runs every cell: {sum(o.fresh_ok for o in outcomes)}/{m}; "
-        f"reproducible and confirmed: {sum(o.reproducible and o.fresh_ok for o in outcomes)}/{m})",
-        f"patches kept {sum(o.kept_rule + o.kept_model for o in outcomes)} "
-        f"(rules {sum(o.kept_rule for o in outcomes)}, model {sum(o.kept_model for o in outcomes)}), "
-        f"rolled back {sum(o.rolled_back for o in outcomes)}, refused {sum(o.refused for o in outcomes)}, "
-        f"model answers without a usable patch {sum(o.no_patch for o in outcomes)}",
-        f"{sum(o.model_calls for o in outcomes)} model calls, "
-        f"{sum(o.prompt_tokens for o in outcomes)} prompt + {sum(o.generated_tokens for o in outcomes)} "
-        f"generated tokens, {total:.0f} s",
+        (
+            f"model {model}: reproducible {sum(o.reproducible for o in outcomes)}/{m} "
+            f"(a fresh run of the saved notebook runs every cell: {sum(o.fresh_ok for o in outcomes)}/{m}; "
+            f"reproducible and confirmed: {sum(o.reproducible and o.fresh_ok for o in outcomes)}/{m})"
+        ),
+        (
+            f"patches kept {sum(o.kept_rule + o.kept_model for o in outcomes)} "
+            f"(rules {sum(o.kept_rule for o in outcomes)}, model {sum(o.kept_model for o in outcomes)}), "
+            f"rolled back {sum(o.rolled_back for o in outcomes)}, refused {sum(o.refused for o in outcomes)}, "
+            f"model answers without a usable patch {sum(o.no_patch for o in outcomes)}"
+        ),
+        (
+            f"{sum(o.model_calls for o in outcomes)} model calls, "
+            f"{sum(o.prompt_tokens for o in outcomes)} prompt + {sum(o.generated_tokens for o in outcomes)} "
+            f"generated tokens, {total:.0f} s"
+        ),
     ]
     return "\n".join(lines)
 

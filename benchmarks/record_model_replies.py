@@ -40,7 +40,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -49,18 +49,18 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mlemod_tui.assist.assistant import Assistant  # noqa: E402
-from mlemod_tui.assist.ollama_backend import OllamaBackend  # noqa: E402
-from mlemod_tui.assist.prompts import ANSWER_FORMAT  # noqa: E402
-from mlemod_tui.assist.proposal import ProposalKind  # noqa: E402
-from mlemod_tui.assist.proposer import ProposalOutcome  # noqa: E402
-from mlemod_tui.core.history import build_applied  # noqa: E402
-from mlemod_tui.core.kernel import choose_kernel  # noqa: E402
-from mlemod_tui.core.notebook import load_notebook, source_text  # noqa: E402
-from mlemod_tui.core.runtime import parse_duration  # noqa: E402
-from mlemod_tui.core.session import NotebookSession, ScoreOptions  # noqa: E402
-from mlemod_tui.repair_loop import problem_of, repair_until_reproducible  # noqa: E402
-from tests.fake_ollama import request_key  # noqa: E402
+from mlemod_tui.assist.assistant import Assistant
+from mlemod_tui.assist.ollama_backend import OllamaBackend
+from mlemod_tui.assist.prompts import ANSWER_FORMAT
+from mlemod_tui.assist.proposal import ProposalKind
+from mlemod_tui.assist.proposer import ProposalOutcome
+from mlemod_tui.core.history import build_applied
+from mlemod_tui.core.kernel import choose_kernel
+from mlemod_tui.core.notebook import load_notebook, source_text
+from mlemod_tui.core.runtime import parse_duration
+from mlemod_tui.core.session import NotebookSession, ScoreOptions
+from mlemod_tui.repair_loop import problem_of, repair_until_reproducible
+from tests.fake_ollama import request_key
 
 SAMPLES = ROOT / "sample_notebooks"
 FIXTURES = ROOT / "tests" / "fixtures" / "model_replies"
@@ -158,20 +158,20 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         except (ConnectionResetError, BrokenPipeError):
             pass  # the app closed a kept-alive connection: nothing to record
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _upstream(self) -> http.client.HTTPConnection:
         parts = urlsplit(self.owner.upstream)
         return http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=900)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:
         self._forward(None)
 
-    def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
+    def do_HEAD(self) -> None:
         self._forward(None)
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         if self.path.startswith("/api/chat"):
@@ -241,7 +241,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 "eval_count": final.get("eval_count"),
                 "total_duration": final.get("total_duration"),
                 "done_reason": final.get("done_reason"),
-                "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
 
@@ -376,7 +376,7 @@ def ask_in_loop(path: Path, recorder: Recorder, model: str, attempts: int) -> No
                "--ollama-host", recorder.url, "--model", model, "--max-attempts", str(attempts),
                "--output", str(path.with_suffix(".loop.ipynb")), *SAMPLE_FLAGS.get(path.name, [])]
     env = {**os.environ, "MLEMOD_OLLAMA_TIMEOUT": "900"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     print(f"  {path.name} loop: exit {done.returncode}: {(done.stdout.strip().splitlines() or [''])[-1]}",
           flush=True)
 

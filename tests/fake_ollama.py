@@ -50,10 +50,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "model_replies"
 FAILURES = ("http500", "error_midstream", "drop_midstream", "hang", "unknown_model")
@@ -91,7 +91,7 @@ def _digest(name: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
 
 
 class _Stopped(Exception):
@@ -168,8 +168,9 @@ class FakeOllama:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> FakeOllama:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -224,7 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "fake-ollama"
     server_fake: FakeOllama
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests and TUIs share the terminal
 
     def setup(self) -> None:
@@ -327,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ---------------------------------------------------------------- routes
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:
         self._record(None)
         path = self.path.split("?", 1)[0]
         if path in ("/", ""):
@@ -339,12 +340,12 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"404 page not found", "text/plain")
 
-    def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
+    def do_HEAD(self) -> None:
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+    def do_POST(self) -> None:
         body = self._body()
         self._record(body)
         path = self.path.split("?", 1)[0]
@@ -587,13 +588,17 @@ class ReplayReplies:
 
     Only replies recorded for the same kind and cell are candidates; among those at least
     ``min_similarity`` alike, the closest few take turns (a re-ask gets the next one, as a
-    real model answers differently when asked again). A request nothing matches is answered
+    real model answers differently when asked again); with ``in_order`` all of those take
+    turns in the order given, so a test can choose which reply comes first. A request nothing matches is answered
     with :data:`NO_RECORDING` and listed in ``misses``; ``used`` lists what was served.
     """
 
-    def __init__(self, recorded: list[RecordedReply], *, min_similarity: float = 0.5) -> None:
+    def __init__(
+        self, recorded: list[RecordedReply], *, min_similarity: float = 0.5, in_order: bool = False
+    ) -> None:
         self.recorded = list(recorded)
         self.min_similarity = min_similarity
+        self.in_order = in_order
         self.used: list[RecordedReply] = []
         self.misses: list[tuple[str, str] | None] = []
         self._turns: dict[tuple[str, str], int] = {}
@@ -614,6 +619,9 @@ class ReplayReplies:
             return NO_RECORDING
         best = scored[0][0]
         close = [r for score, r in scored if score >= best - 0.05]
+        if self.in_order:  # every candidate that matches at all, in the order given
+            matching = {id(r) for score, r in scored if score >= self.min_similarity}
+            close = [r for r in self.recorded if id(r) in matching]
         turn = self._turns.get(key, 0)
         self._turns[key] = turn + 1
         chosen = close[turn % len(close)]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from mlemod_tui.assist.context import REPAIR, RUNTIME, SCORE, PromptContext, Section, estimate_tokens
+from mlemod_tui.assist.context import (
+    REPAIR,
+    RUNTIME,
+    SCORE,
+    PromptContext,
+    Section,
+    estimate_tokens,
+)
 from mlemod_tui.assist.prompts import (
     PLACEHOLDER_LINES,
     format_phrases,

@@ -23,8 +23,10 @@ def _parse(text: str) -> ParsedReply:
     "reply",
     [
         # the earlier prompt's diff example, copied with the real header
-        "Use iloc.\n\n```diff\n--- a/cell/cell-5\n+++ b/cell/cell-5\n@@ -1,2 +1,2 @@\n"
-        " unchanged line\n-old line\n+new line\n```\n",
+        (
+            "Use iloc.\n\n```diff\n--- a/cell/cell-5\n+++ b/cell/cell-5\n@@ -1,2 +1,2 @@\n"
+            " unchanged line\n-old line\n+new line\n```\n"
+        ),
         # its replacement-cell example, copied
         "Use iloc.\n\n```python\n# cell: cell-5\n<the complete new cell>\n```\n",
         # a placeholder of the model's own invention
@@ -79,10 +81,14 @@ def test_repeated_rules_are_left_out_of_the_rationale_but_the_fix_stands() -> No
     "reply",
     [
         # words that merely contain 'new line' or 'old' are not placeholders
-        "Print a new line after the value.\n\n```python\n# cell: cell-5\nthreshold = ranked.iloc[0]\n"
-        "print(threshold)\nprint()  # new line\n```",
-        "```diff\n--- a/cell/cell-5\n+++ b/cell/cell-5\n@@ -1,2 +1,2 @@\n-threshold = ranked[0]\n"
-        "+threshold = ranked.iloc[0]\n print(threshold)\n```",
+        (
+            "Print a new line after the value.\n\n```python\n# cell: cell-5\nthreshold = ranked.iloc[0]\n"
+            "print(threshold)\nprint()  # new line\n```"
+        ),
+        (
+            "```diff\n--- a/cell/cell-5\n+++ b/cell/cell-5\n@@ -1,2 +1,2 @@\n-threshold = ranked[0]\n"
+            "+threshold = ranked.iloc[0]\n print(threshold)\n```"
+        ),
         "```python\n# cell: cell-5\nold_line = ranked.iloc[0]\nthreshold = old_line\nprint(threshold)\n```",
     ],
 )
