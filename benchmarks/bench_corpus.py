@@ -534,7 +534,10 @@ def _judge(entry: Mapping[str, Any], outcome: Outcome, fresh: CliRun, cells: lis
     # A metric that matched before the fix and is now beyond the tool's tolerance is a
     # regression; one that only left the strict band may be run-to-run noise of an unseeded
     # cell, so it is listed apart.
-    for old, new, loose_row in zip(outcome.before.get("metrics", []), strict_rows, loose_rows):
+    # (No metrics before: nothing to compare, so zip stops at the shortest.)
+    for old, new, loose_row in zip(
+        outcome.before.get("metrics", []), strict_rows, loose_rows, strict=False
+    ):
         if not old["within"] or new["within"]:
             continue
         line = (f"metric {new['name']} (cell {new['cell']}) matched before the fix: "

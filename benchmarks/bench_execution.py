@@ -131,7 +131,10 @@ async def bench(name: str, path: Path, reps: int, per: int, unit: str, scale: fl
             f"client CPU {_fmt([s.client_cpu / per for s in rows], scale)}   "
             f"kernel CPU {_fmt([s.kernel_cpu / per for s in rows], scale)}"
         )
-    print(f"  ratio ours/nbclient: min {min(ratios):.2f}  median {statistics.median(ratios):.2f}  max {max(ratios):.2f}")
+    print(
+        f"  ratio ours/nbclient: min {min(ratios):.2f}  median {statistics.median(ratios):.2f}"
+        f"  max {max(ratios):.2f}"
+    )
     return ratios
 
 

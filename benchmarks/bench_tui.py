@@ -20,7 +20,6 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-
 from textual import events
 
 from mlemod_tui.core.execution import NotebookRunner
@@ -119,7 +118,10 @@ async def main(repeats: int) -> None:
         nbformat.write(new_notebook(cells=[new_code_cell(FLOOD)]), flood)
 
         paints = [await first_paint(big) for _ in range(repeats)]
-        print(f"first paint, 1,000 cells: min {min(paints):.3f} s, median {statistics.median(paints):.3f} s (goal < 1 s)")
+        print(
+            f"first paint, 1,000 cells: min {min(paints):.3f} s,"
+            f" median {statistics.median(paints):.3f} s (goal < 1 s)"
+        )
 
         ratios, all_delays = [], []
         for rep in range(repeats):

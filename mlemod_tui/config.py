@@ -85,7 +85,7 @@ class Settings:
     @classmethod
     def help_for(cls, name: str) -> str:
         """The one help text of setting ``name`` (for argparse and docs)."""
-        return _FIELDS[name].metadata["help"]
+        return str(_FIELDS[name].metadata["help"])
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}

@@ -19,15 +19,15 @@ from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.config import load_settings
 from mlemod_tui.core.execution import RunResult
 from mlemod_tui.core.kernel import choose_kernel
-from mlemod_tui.core.session import NotebookSession, ScoreOptions
-from mlemod_tui.repair_loop import AcceptPolicy, LoopStep, repair_until_reproducible
-from mlemod_tui.report import report_data, write_report
-from mlemod_tui.core.scores import metric_json
 from mlemod_tui.core.notebook import Notebook, load_notebook
 from mlemod_tui.core.order import RunOrder
 from mlemod_tui.core.runtime import stored_timings
+from mlemod_tui.core.scores import metric_json
+from mlemod_tui.core.session import NotebookSession, ScoreOptions
 from mlemod_tui.errors import MlemodError
 from mlemod_tui.progress import ProgressReporter, strip_ansi, wants_colour
+from mlemod_tui.repair_loop import AcceptPolicy, LoopStep, repair_until_reproducible
+from mlemod_tui.report import report_data, write_report
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 TICK_SECONDS = 0.2

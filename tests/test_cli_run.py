@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 
+import mlemod_tui
 from mlemod_tui.cli import main
 from mlemod_tui.core.notebook import load_notebook, source_text
-
-import mlemod_tui
 
 SCRIPT = Path(sys.executable).with_name("mlemod-tui")
 PACKAGE = Path(mlemod_tui.__file__).parent

@@ -12,8 +12,8 @@ import os
 import re
 import shlex
 import shutil
-import sys
 import subprocess
+import sys
 import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any

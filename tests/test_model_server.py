@@ -98,7 +98,10 @@ def test_headless_loopback_says_nothing_and_still_records(
     cell_id = nbformat.read(path, as_version=4).cells[1].id
     report = tmp_path / "report.md"
     with FakeOllama(reply=GOOD_DIFF.format(cid=cell_id)) as server:
-        code = main(["run", str(path), "--accept", "all", "--ollama-host", server.url, "--report", str(report), "--quiet"])
+        code = main(
+            ["run", str(path), "--accept", "all", "--ollama-host", server.url]
+            + ["--report", str(report), "--quiet"]
+        )
         url = server.url
     err = capsys.readouterr().err
     assert code == 0

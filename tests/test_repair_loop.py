@@ -100,7 +100,10 @@ def test_unreachable_ollama_falls_back_to_rules(tmp_path: Path, capsys: pytest.C
         if item.suffix in (".ipynb", ".csv") and ".modernized" not in item.name:
             shutil.copy(item, tmp_path / item.name)
     path = tmp_path / "wine_model_comparison.ipynb"
-    code = main(["run", str(path), "--accept", "all", "--ollama-host", "http://127.0.0.1:9", "--report", str(tmp_path / "r.md")])
+    code = main(
+        ["run", str(path), "--accept", "all", "--ollama-host", "http://127.0.0.1:9"]
+        + ["--report", str(tmp_path / "r.md")]
+    )
     out = capsys.readouterr().out
     assert "not reachable" in out and "offline rules only" in out
     assert code == 0, out
@@ -174,7 +177,9 @@ MAKES_IT_WORSE = """```diff
 """
 
 
-def test_a_patch_that_makes_an_earlier_cell_fail_is_rolled_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_patch_that_makes_an_earlier_cell_fail_is_rolled_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The crash is in cell 1; a patch to cell 0 makes cell 0 fail: rolled back exactly."""
     cells = ["values = [3, 4, 5]", "total = sum(values)\nmean = total / len(valuez)"]
     path = _write(tmp_path, cells)
@@ -182,7 +187,8 @@ def test_a_patch_that_makes_an_earlier_cell_fail_is_rolled_back(tmp_path: Path, 
     with FakeOllama(reply=reply) as server:
         capsys.readouterr()
         code = main(
-            ["run", str(path), "--accept", "all", "--ollama-host", server.url, "--max-attempts", "1", "--quiet", "--json"]
+            ["run", str(path), "--accept", "all", "--ollama-host", server.url]
+            + ["--max-attempts", "1", "--quiet", "--json"]
         )
     data = json.loads(capsys.readouterr().out)
     assert code == 1
@@ -190,7 +196,8 @@ def test_a_patch_that_makes_an_earlier_cell_fail_is_rolled_back(tmp_path: Path, 
     assert step["applied"] is False and "rolled back: cell 0, which ran before, fails now" in step["note"]
     saved = nbformat.read(tmp_path / "nb.modernized.ipynb", as_version=4)
     assert [c.source for c in saved.cells] == cells
-    events = [json.loads(line)["event"] for line in (tmp_path / ".mlemod" / "nb.journal.jsonl").read_text().splitlines()]
+    journal = (tmp_path / ".mlemod" / "nb.journal.jsonl").read_text()
+    events = [json.loads(line)["event"] for line in journal.splitlines()]
     assert events == ["applied", "measured", "undone"]  # measured: today's time and score after it
 
 
@@ -209,7 +216,8 @@ def test_reproducible_is_judged_from_a_fresh_kernel(tmp_path: Path, capsys: pyte
     with FakeOllama(reply=REPLACES_THE_CELL) as server:
         capsys.readouterr()
         code = main(
-            ["run", str(path), "--accept", "all", "--ollama-host", server.url, "--max-attempts", "1", "--quiet", "--json"]
+            ["run", str(path), "--accept", "all", "--ollama-host", server.url]
+            + ["--max-attempts", "1", "--quiet", "--json"]
         )
     data = json.loads(capsys.readouterr().out)
     assert data["steps"][0]["applied"] is True

@@ -161,7 +161,7 @@ def test_the_runtime_rule_offers_n_jobs_for_the_slow_notebook() -> None:
 
 def _check_steps(steps: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
     assert len(steps) == len(expected), steps
-    for step, want in zip(steps, expected):
+    for step, want in zip(steps, expected, strict=True):
         assert step["kind"] == want["kind"]
         assert step["cell_index"] == want["cell"]
         assert step["applied"] == want["applied"]

@@ -184,7 +184,7 @@ def _compose_repair(draft: _RepairDraft) -> list[Section]:
         Section(f"Failing cell {draft.index} (id {draft.cell_id})", fenced(numbered(draft.failing)), 0),
         Section("Error", fenced(_traceback_text(draft), "text"), 3),
     ]
-    for j, cell_id, title in draft.definers:
+    for j, _cell_id, title in draft.definers:
         sections.append(Section(title, fenced(draft.sources[j]), 4))
     if draft.state:
         state = state_text(draft.state, draft.preview)

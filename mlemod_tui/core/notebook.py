@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ class Notebook:
 
     @property
     def cells(self) -> list[NotebookNode]:
-        return self.node.cells
+        cells: list[NotebookNode] = self.node.cells  # NotebookNode's attributes are Any
+        return cells
 
     @property
     def name(self) -> str:
@@ -243,7 +245,7 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def source_text(cell: dict[str, Any]) -> str:
+def source_text(cell: Mapping[str, Any]) -> str:
     """A cell's source as one string, whether stored as a string or a list of lines."""
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)

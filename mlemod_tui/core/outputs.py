@@ -8,6 +8,7 @@ one Jupyter itself would save.
 from __future__ import annotations
 
 import re
+
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
@@ -97,11 +98,15 @@ class OutputCollector:
 
 
 def _rich_output(event: RichOutput) -> NotebookNode:
+    # nbformat.v4.new_output is unannotated (returns Any): name the type it builds.
+    output: NotebookNode
     if event.output_type == "execute_result":
-        return new_output(
+        output = new_output(
             "execute_result",
             data=event.data,
             metadata=event.metadata,
             execution_count=event.execution_count,
         )
-    return new_output("display_data", data=event.data, metadata=event.metadata)
+    else:
+        output = new_output("display_data", data=event.data, metadata=event.metadata)
+    return output

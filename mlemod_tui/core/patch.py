@@ -17,8 +17,8 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
 
 from mlemod_tui.errors import MlemodError
 
@@ -408,10 +408,10 @@ def _through_unidiff(cells: list[CellPatch]) -> tuple[CellPatch, ...]:
     if len(parsed) != len(cells):
         return tuple(cells)
     result = []
-    for cell, pfile in zip(cells, parsed):
+    for cell, pfile in zip(cells, parsed, strict=True):
         hunks = tuple(
             Hunk(ours.source_start, tuple(f"{line.line_type}{line.value.rstrip(chr(10))}" for line in theirs))
-            for ours, theirs in zip(cell.hunks, pfile)
+            for ours, theirs in zip(cell.hunks, pfile, strict=False)  # counts compared below
         )
         if len(pfile) != len(cell.hunks) or hunks != cell.hunks:
             return tuple(cells)
@@ -511,7 +511,7 @@ class _Applier:
         window = self.lines[pos : pos + len(old)]
         if exact:
             return window == old
-        return all(_loose(have) == _loose(want) for have, want in zip(window, old))
+        return all(_loose(have) == _loose(want) for have, want in zip(window, old, strict=True))
 
     def _free(self, pos: int, size: int) -> bool:
         return all(pos + size <= start or end <= pos for start, end in self.done)

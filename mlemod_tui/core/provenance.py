@@ -5,7 +5,7 @@ Written into the saved notebook so the provenance travels with it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mlemod_tui import __version__
@@ -29,7 +29,7 @@ def provenance_record(
     """The ``metadata.mlemod`` dictionary for a save."""
     record: dict[str, Any] = {
         "tool": f"mlemod-tui {__version__}",
-        "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "saved_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         # Each patch with today's runtime and score before and after it (None: not measured).
         "patches": [{**patch.provenance(), "effect": (effects or {}).get(patch.id)} for patch in patches],
         "environment": environment.to_json() if environment else None,

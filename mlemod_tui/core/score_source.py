@@ -107,7 +107,7 @@ def _bare_hits(text: str, hint: _Hint | None, earlier: Sequence[Score]) -> list[
         return [_Hit(hint.name, sum(values) / len(values), False, shown)]
     if hint.kind == "evaluate":
         names = _evaluate_names(len(values), hint, earlier)
-        return [_Hit(name, value, False, shown) for name, value in zip(names, values)]
+        return [_Hit(name, value, False, shown) for name, value in zip(names, values, strict=True)]
     return []
 
 

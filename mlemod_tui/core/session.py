@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlemod_tui.core.environment import EnvironmentFacts, libraries_to_report, probe_environment
-from mlemod_tui.core.execution import CellFinished, EventListener, NotebookRunner, RunEvent, RunResult
+from mlemod_tui.core.execution import (
+    CellFinished,
+    EventListener,
+    NotebookRunner,
+    RunEvent,
+    RunResult,
+)
 from mlemod_tui.core.history import AppliedPatch, PatchHistory
 from mlemod_tui.core.journal import Journal, ReplayResult
 from mlemod_tui.core.kernel import KernelSession

@@ -48,7 +48,9 @@ FAILING = 5
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def crashed(tmp_path_factory: pytest.TempPathFactory, make_notebook: Any) -> AsyncIterator[tuple[Notebook, CellError, KernelSession]]:
+async def crashed(
+    tmp_path_factory: pytest.TempPathFactory, make_notebook: Any
+) -> AsyncIterator[tuple[Notebook, CellError, KernelSession]]:
     """The notebook run on a real kernel up to its crash; the kernel stays live."""
     folder = tmp_path_factory.mktemp("ctx")
     notebook = load_notebook(make_notebook(folder, CELLS))

@@ -59,4 +59,8 @@ def test_an_eroded_helper_module_makes_its_importer_crash(tmp_path: Path) -> Non
         code = scan_command(ScanOptions([path], json=True), handle)
     assert code == 1  # the notebook's own cells are clean; the modules are not
     data = json.loads(out.read_text())
-    assert data["notebooks"][0]["predicted_crashes"][0] == {"cell": 1, "rule": "py-print-statement", "via": "imports helpers.py"}
+    assert data["notebooks"][0]["predicted_crashes"][0] == {
+        "cell": 1,
+        "rule": "py-print-statement",
+        "via": "imports helpers.py",
+    }

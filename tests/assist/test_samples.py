@@ -109,6 +109,6 @@ def _run_fixed(name: str) -> str:
 def test_every_eroded_sample_runs_to_the_end_once_fixed() -> None:
     names = sorted(METRICS)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        outputs = dict(zip(names, pool.map(_run_fixed, names)))
+        outputs = dict(zip(names, pool.map(_run_fixed, names), strict=True))
     for name, stdout in outputs.items():
         assert re.search(METRICS[name], stdout), f"{name}: {stdout[-300:]}"

@@ -42,7 +42,10 @@ def test_todays_value_comes_from_the_same_printed_line_as_the_reference() -> Non
     from mlemod_tui.core.scores import compare_scores, reference_score, todays_score
 
     stored = [code("print(...)", stream("Accuracy: 0.9510\n"), cell_id="m")]
-    report = "              precision    recall  f1-score   support\n    accuracy                           0.97       171\n"
+    report = (
+        "              precision    recall  f1-score   support\n"
+        "    accuracy                           0.97       171\n"
+    )
     today = [code("print(...)", stream("Accuracy: 0.9650\n" + report), cell_id="m")]
     reference = reference_score(stored)
     assert reference is not None

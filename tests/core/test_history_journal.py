@@ -14,8 +14,14 @@ from mlemod_tui.core.journal import Journal, journal_path
 from mlemod_tui.core.notebook import load_notebook, source_text
 from mlemod_tui.core.patch import Patch, PatchError, diff_sources
 
-ORIGINAL = "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\ndf = df.append({'a': 2}, ignore_index=True)  # keep me\nprint(len(df))\n"
-FIXED = "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\ndf = pd.concat([df, pd.DataFrame([{'a': 2}])], ignore_index=True)  # keep me\nprint(len(df))\n"
+ORIGINAL = (
+    "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
+    "df = df.append({'a': 2}, ignore_index=True)  # keep me\nprint(len(df))\n"
+)
+FIXED = (
+    "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
+    "df = pd.concat([df, pd.DataFrame([{'a': 2}])], ignore_index=True)  # keep me\nprint(len(df))\n"
+)
 
 
 def _notebook(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -154,7 +154,10 @@ def test_every_kind_of_definition_counts() -> None:
 
 def test_builtins_and_ipython_names_are_ignored() -> None:
     user = "display(len(In), Out, _, __, _i, _oh, _3, _i3, get_ipython(), exit, quit)"
-    later = "from IPython.display import display\nlen = 3\nIn = Out = _ = __ = _i = _oh = _3 = _i3 = 0\nexit = quit = get_ipython = 0"
+    later = (
+        "from IPython.display import display\nlen = 3\n"
+        "In = Out = _ = __ = _i = _oh = _3 = _i3 = 0\nexit = quit = get_ipython = 0"
+    )
     assert late_uses(user, later) == []
 
 

@@ -80,8 +80,9 @@ async def test_a_repair_that_makes_the_cell_run_helped(tmp_path: Path) -> None:
 
 
 def test_a_calibration_is_judged_by_the_distance_to_the_reference() -> None:
-    closer = PatchEffect("p", "score-calibration", "rule:x", (3,), Measure(1.0, False, 0.80, -0.1), Measure(1.0, False, 0.88, -0.02))
-    further = PatchEffect("p", "score-calibration", "rule:x", (3,), Measure(1.0, False, 0.88, -0.02), Measure(1.0, False, 0.80, -0.1))
+    far, near = Measure(1.0, False, 0.80, -0.1), Measure(1.0, False, 0.88, -0.02)
+    closer = PatchEffect("p", "score-calibration", "rule:x", (3,), far, near)
+    further = PatchEffect("p", "score-calibration", "rule:x", (3,), near, far)
     assert closer.helped() is True
     assert further.helped() is False and "no closer to the reference" in further.describe()
     assert PatchEffect("p", "runtime-reduction", "rule:x", (3,), Measure(None, False, None, None)).helped() is None

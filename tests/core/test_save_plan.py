@@ -10,7 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from mlemod_tui.core.notebook import load_notebook
-from mlemod_tui.core.save_plan import SavePlan, SavedResults, SaveRefused, saved_results
+from mlemod_tui.core.save_plan import SavedResults, SavePlan, SaveRefused, saved_results
 from mlemod_tui.core.session import NotebookSession
 
 
@@ -41,7 +41,8 @@ async def test_a_session_that_ran_nothing_does_not_replace_an_executed_save(tmp_
     plan = second.save_plan()
     assert plan.loses_results
     assert plan.contents() == "no patch applied; no cell run today, so the outputs are the original's stored ones"
-    with pytest.raises(SaveRefused, match=r"holds today's results of 2 cell\(s\) \(saved .* UTC\) and this session has run none"):
+    refused = r"holds today's results of 2 cell\(s\) \(saved .* UTC\) and this session has run none"
+    with pytest.raises(SaveRefused, match=refused):
         second.save()
     assert saved.read_bytes() == before
 

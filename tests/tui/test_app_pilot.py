@@ -12,7 +12,12 @@ import pytest
 from rich.console import Console
 from textual.widgets import Static
 
-from mlemod_tui.tui.messages import CellRunFinished, CellRunStarted, KernelDeathReported, RunCompleted
+from mlemod_tui.tui.messages import (
+    CellRunFinished,
+    CellRunStarted,
+    KernelDeathReported,
+    RunCompleted,
+)
 from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.help_screen import HelpScreen
 from mlemod_tui.tui.screens.notebook_screen import NotebookScreen

@@ -18,7 +18,10 @@ from tests.tui.conftest import make_app
 from tests.tui.test_app_pilot import SIZE, _wait_for
 
 BROKEN = "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\ndf = df.append({'a': 2}, ignore_index=True)"
-FIXED = "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\ndf = pd.concat([df, pd.DataFrame([{'a': 2}])], ignore_index=True)"
+FIXED = (
+    "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\n"
+    "df = pd.concat([df, pd.DataFrame([{'a': 2}])], ignore_index=True)"
+)
 
 
 def _journaled_fix(tmp_path: Path) -> Path:

@@ -19,7 +19,10 @@ from tests.tui.conftest import make_app
 from tests.tui.test_app_pilot import SIZE, _completed, _kernel_ready, _wait_for, plain
 
 CELLS = ["values = [3, 4, 5]", "mean = sum(values) / len(valuez)\nprint('mean', mean)", "print('after', mean)"]
-FIX = "Typo in the list's name.\n\n```python\n# cell: {cid}\nmean = sum(values) / len(values)\nprint('mean', mean)\n```\n"
+FIX = (
+    "Typo in the list's name.\n\n"
+    "```python\n# cell: {cid}\nmean = sum(values) / len(values)\nprint('mean', mean)\n```\n"
+)
 
 
 async def test_model_proposal_reviewed_applied_rerun_and_undone(write_notebook) -> None:

@@ -188,7 +188,8 @@ class ProposalActions(_Base):
             self.notify("Nothing to undo.", timeout=3)
             return
         first = self._after_patch(change)
-        note = " Its results are the patched code's (↻) until it runs again (r)." if first in self.session.runner.stale_indices() else ""
+        stale = first in self.session.runner.stale_indices()
+        note = " Its results are the patched code's (↻) until it runs again (r)." if stale else ""
         self.notify(f"Undid {change.source} on cell {first}: its previous source is back.{note}", timeout=6)
 
     def action_redo(self) -> None:

@@ -82,7 +82,10 @@ class CellList(DataTable[Text]):
 
     def set_status(self, index: int, status: str, seconds: float | None = None) -> None:
         self._statuses[index] = status
-        self._spinning_index = index if status == "running" else (None if self._spinning_index == index else self._spinning_index)
+        if status == "running":
+            self._spinning_index = index
+        elif self._spinning_index == index:
+            self._spinning_index = None
         key = self._row_keys[index]
         self.update_cell(key, "status", self._glyph(self.shown_glyph(index)))
         time_text = format_seconds(seconds) if seconds is not None else ""
