@@ -126,7 +126,7 @@ def count_steps(outcome: Outcome, steps: list[dict[str, Any]]) -> None:
                 outcome.kept_model += 1
         elif note.startswith("rolled back"):
             outcome.rolled_back += 1
-        elif note.startswith("refused") or "refused before" in note:
+        elif note.startswith("refused") or "refused before" in note:  # def-use, or a repeat
             outcome.refused += 1
         elif not source:
             outcome.no_patch += 1
@@ -181,7 +181,7 @@ def summary(outcomes: list[Outcome], model: str) -> str:
             f"patches kept {sum(o.kept_rule + o.kept_model for o in outcomes)} "
             f"(rules {sum(o.kept_rule for o in outcomes)}, model {sum(o.kept_model for o in outcomes)}), "
             f"rolled back {sum(o.rolled_back for o in outcomes)}, refused {sum(o.refused for o in outcomes)}, "
-            f"model answers without a usable patch {sum(o.no_patch for o in outcomes)}"
+            f"steps with no patch (an unusable answer, no rule, or unfixable) {sum(o.no_patch for o in outcomes)}"
         ),
         (
             f"{sum(o.model_calls for o in outcomes)} model calls, "
