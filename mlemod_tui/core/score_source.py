@@ -13,16 +13,13 @@ import ast
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from mlemod_tui.core.score_text import _NAME_RE, _Hit, normalise_metric_name
-
-if TYPE_CHECKING:
-    from mlemod_tui.core.scores import Score
+from mlemod_tui.core.score_text import NAME_RE, Hit, normalise_metric_name
 
 
 @dataclass(frozen=True)
-class _Hint:
+class ResultHint:
     """What the cell's last statement tells us a bare result means."""
 
     kind: Literal["scalar", "cv", "evaluate"]
@@ -77,14 +74,14 @@ def _parse_sequence(text: str) -> list[float] | None:
     return [float(item) for item in items]
 
 
-def _evaluate_names(count: int, hint: _Hint, earlier: Sequence[Score]) -> list[str]:
+def _evaluate_names(count: int, hint: ResultHint, earlier: Sequence[str]) -> list[str]:
     """Names for Keras ``evaluate`` results: loss first, then the metrics."""
     if len(hint.metric_names) == count - 1:
         return ["loss", *hint.metric_names]
     printed: list[str] = []
-    for score in earlier:
-        if score.name not in printed and score.name != "loss" and not score.name.startswith("val "):
-            printed.append(score.name)
+    for name in earlier:
+        if name not in printed and name != "loss" and not name.startswith("val "):
+            printed.append(name)
     if len(printed) == count - 1:
         return ["loss", *printed]
     if count == 2:
@@ -92,22 +89,23 @@ def _evaluate_names(count: int, hint: _Hint, earlier: Sequence[Score]) -> list[s
     return ["loss", *(f"metric {i}" for i in range(1, count))]
 
 
-def _bare_hits(text: str, hint: _Hint | None, earlier: Sequence[Score]) -> list[_Hit]:
-    """Hits for an output that is nothing but a number or a list of numbers."""
+def bare_hits(text: str, hint: ResultHint | None, earlier: Sequence[str]) -> list[Hit]:
+    """Hits for an output that is nothing but a number or a list of numbers; ``earlier`` names
+    the metrics the cell printed before it (they name an ``evaluate`` list's values)."""
     if hint is None:
         return []
     shown = text.strip()
     scalar = _parse_scalar(shown)
     if scalar is not None:
-        return [_Hit(hint.name, scalar, False, shown)]
+        return [Hit(hint.name, scalar, False, shown)]
     values = _parse_sequence(shown)
     if not values:
         return []
     if hint.kind == "cv":
-        return [_Hit(hint.name, sum(values) / len(values), False, shown)]
+        return [Hit(hint.name, sum(values) / len(values), False, shown)]
     if hint.kind == "evaluate":
         names = _evaluate_names(len(values), hint, earlier)
-        return [_Hit(name, value, False, shown) for name, value in zip(names, values, strict=True)]
+        return [Hit(name, value, False, shown) for name, value in zip(names, values, strict=True)]
     return []
 
 
@@ -167,34 +165,34 @@ def _keyword_is_false(call: ast.Call, keyword: str) -> bool:
     )
 
 
-def _call_hint(call: ast.Call, sqrt_seen: bool, metric_names: tuple[str, ...]) -> _Hint | None:
+def _call_hint(call: ast.Call, sqrt_seen: bool, metric_names: tuple[str, ...]) -> ResultHint | None:
     """What a scoring call in the last statement means for its result."""
     name = _call_name(call)
     if name is None:
         return None
     if name == "cross_val_score":
-        return _Hint("cv", "cv score")
+        return ResultHint("cv", "cv score")
     if name == "evaluate":
-        return _Hint("evaluate", "loss", metric_names)
+        return ResultHint("evaluate", "loss", metric_names)
     if name == "score":
-        return _Hint("scalar", "score")
+        return ResultHint("scalar", "score")
     if not _is_metric_function(name):
         return None
     metric = normalise_metric_name(name)
     if metric == "mse" and (sqrt_seen or _keyword_is_false(call, "squared")):
         metric = "rmse"
-    return _Hint("scalar", metric)
+    return ResultHint("scalar", metric)
 
 
 def _metric_identifier(identifier: str) -> str | None:
     """A variable named like a metric (``test_acc``, ``rmse``) names its value."""
     text = identifier.strip("_")
-    if not text or _NAME_RE.fullmatch(text) is None:
+    if not text or NAME_RE.fullmatch(text) is None:
         return None
     return normalise_metric_name(text)
 
 
-def _identifier_hint(node: ast.expr) -> _Hint | None:
+def _identifier_hint(node: ast.expr) -> ResultHint | None:
     """Hint for a last line that is just a metric-named variable or attribute."""
     if isinstance(node, ast.Name):
         identifier = node.id
@@ -203,12 +201,12 @@ def _identifier_hint(node: ast.expr) -> _Hint | None:
     else:
         return None
     name = _metric_identifier(identifier)
-    return _Hint("scalar", name) if name else None
+    return ResultHint("scalar", name) if name else None
 
 
 def _expr_hint(
-    node: ast.expr, assigned: Mapping[str, _Hint], metric_names: tuple[str, ...]
-) -> _Hint | None:
+    node: ast.expr, assigned: Mapping[str, ResultHint], metric_names: tuple[str, ...]
+) -> ResultHint | None:
     """The outermost scoring call (or scored variable) in an expression."""
     sqrt_seen = False
     for sub in ast.walk(node):
@@ -222,14 +220,14 @@ def _expr_hint(
         elif isinstance(sub, ast.Name) and sub.id in assigned:
             hint = assigned[sub.id]
             if sqrt_seen and hint.name == "mse":
-                return _Hint("scalar", "rmse")
+                return ResultHint("scalar", "rmse")
             return hint
     return _identifier_hint(node)
 
 
-def _tuple_hints(target: ast.Tuple | ast.List, hint: _Hint) -> dict[str, _Hint]:
+def _tuple_hints(target: ast.Tuple | ast.List, hint: ResultHint) -> dict[str, ResultHint]:
     """``loss, acc = model.evaluate(...)``: name each unpacked value."""
-    out: dict[str, _Hint] = {}
+    out: dict[str, ResultHint] = {}
     for index, element in enumerate(target.elts):
         if not isinstance(element, ast.Name):
             continue
@@ -238,15 +236,15 @@ def _tuple_hints(target: ast.Tuple | ast.List, hint: _Hint) -> dict[str, _Hint]:
             name = "loss"
         elif name is None and index - 1 < len(hint.metric_names):
             name = hint.metric_names[index - 1]
-        out[element.id] = _Hint("scalar", name or "metric")
+        out[element.id] = ResultHint("scalar", name or "metric")
     return out
 
 
 def _assigned_hints(
     statements: Sequence[ast.stmt], metric_names: tuple[str, ...]
-) -> dict[str, _Hint]:
+) -> dict[str, ResultHint]:
     """Variables assigned from scoring calls earlier in the cell."""
-    assigned: dict[str, _Hint] = {}
+    assigned: dict[str, ResultHint] = {}
     for statement in statements:
         if isinstance(statement, ast.Assign):
             targets, value = statement.targets, statement.value
@@ -274,25 +272,25 @@ def _last_code_line(source: str) -> str:
     return ""
 
 
-def _regex_hint(source: str, metric_names: tuple[str, ...]) -> _Hint | None:
+def _regex_hint(source: str, metric_names: tuple[str, ...]) -> ResultHint | None:
     """Best-effort hint when the cell is not parseable Python."""
     line = _last_code_line(source)
     if "cross_val_score(" in line:
-        return _Hint("cv", "cv score")
+        return ResultHint("cv", "cv score")
     if ".evaluate(" in line:
-        return _Hint("evaluate", "loss", metric_names)
+        return ResultHint("evaluate", "loss", metric_names)
     if ".score(" in line:
-        return _Hint("scalar", "score")
+        return ResultHint("scalar", "score")
     match = re.search(r"\b(\w+_(?:score|error|loss)|matthews_corrcoef)\(", line)
     if not match:
         return None
     metric = normalise_metric_name(match.group(1))
     if metric == "mse" and ("sqrt(" in line or "squared=False" in line):
         metric = "rmse"
-    return _Hint("scalar", metric)
+    return ResultHint("scalar", metric)
 
 
-def _result_hint(source: str, metric_names: tuple[str, ...]) -> _Hint | None:
+def result_hint(source: str, metric_names: tuple[str, ...]) -> ResultHint | None:
     """How to read a bare result, judged from the cell's last statement."""
     if not source.strip():
         return None
@@ -318,7 +316,7 @@ def _metric_label(node: ast.expr) -> str | None:
     return normalise_metric_name(snake)
 
 
-def _keras_metric_names(source: str) -> tuple[str, ...] | None:
+def keras_metric_names(source: str) -> tuple[str, ...] | None:
     """Metric names from ``model.compile(..., metrics=[...])`` in a cell."""
     if ".compile(" not in source:
         return None

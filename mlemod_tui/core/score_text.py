@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 
-class _Hit(NamedTuple):
+class Hit(NamedTuple):
     """A metric found in text, before it is tied to a cell."""
 
     name: str
@@ -144,7 +144,7 @@ _GENERIC_RE = re.compile(
     + r"(?P<pct>[ \t]?%)?(?P<spread>" + _SPREAD + r")?",
     re.IGNORECASE,
 )
-_NAME_RE = re.compile(_NAME, re.IGNORECASE)
+NAME_RE = re.compile(_NAME, re.IGNORECASE)
 _KEYWORD_RES = tuple(
     (re.compile(pattern, re.IGNORECASE), canonical) for pattern, canonical in _KEYWORDS
 )
@@ -238,7 +238,7 @@ def _join_name(qualifiers: Sequence[str], keyword: str) -> str:
 def normalise_metric_name(raw: str) -> str:
     """Normalise a metric name so printed, coded and typed forms compare equal."""
     text = raw.strip().strip("'\"").strip().rstrip(":=").strip().strip("_")
-    match = _NAME_RE.fullmatch(text)
+    match = NAME_RE.fullmatch(text)
     if match is None:
         return _plain(text)
     return _join_name(_qualifier_words(match["qual"]), _canonical_keyword(match["kw"]))
@@ -255,7 +255,7 @@ def infer_lower_is_better(name: str) -> bool:
     )
 
 
-def _is_bounded(name: str) -> bool:
+def is_bounded(name: str) -> bool:
     """True for metrics that live in 0..1 (and so may be printed as 0..100)."""
     return any(token in _BOUNDED_TOKENS for token in re.findall(r"[a-z0-9]+", name))
 
@@ -290,14 +290,14 @@ def _clean_text(text: str) -> str:
     return "\n".join(_last_segment(line) for line in text.split("\n"))
 
 
-def _join(value: Any) -> str:
+def joined_text(value: Any) -> str:
     """nbformat allows multi-line strings stored as lists of lines."""
     if isinstance(value, list):
         return "".join(str(part) for part in value)
     return str(value) if value is not None else ""
 
 
-def _output_text(output: Mapping[str, Any]) -> str | None:
+def output_text(output: Mapping[str, Any]) -> str | None:
     """The plain text an output showed, or None for errors and rich-only output."""
     kind = output.get("output_type")
     if kind == "stream":
@@ -308,7 +308,7 @@ def _output_text(output: Mapping[str, Any]) -> str | None:
         return None
     if raw is None:
         return None
-    return _clean_text(_join(raw))
+    return _clean_text(joined_text(raw))
 
 
 # --------------------------------------------------------------------------
@@ -321,7 +321,7 @@ def _looks_measured(number: str, percent: str | None) -> bool:
     return bool(percent) or "." in number or "e" in number.lower()
 
 
-def _generic_hit(match: re.Match[str]) -> _Hit | None:
+def _generic_hit(match: re.Match[str]) -> Hit | None:
     """Turn a keyword match into a hit, rejecting spreads and bare integers."""
     qualifiers = _qualifier_words(match["where"]) + _qualifier_words(match["qual"])
     if any(word in _SPREAD_WORDS for word in qualifiers):
@@ -329,10 +329,10 @@ def _generic_hit(match: re.Match[str]) -> _Hit | None:
     if not _looks_measured(match["num"], match["pct"]):
         return None
     name = _join_name(qualifiers, _canonical_keyword(match["kw"]))
-    return _Hit(name, float(match["num"]), bool(match["pct"]), match.group(0).strip())
+    return Hit(name, float(match["num"]), bool(match["pct"]), match.group(0).strip())
 
 
-def _generic_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
+def _generic_hits(line: str) -> Iterator[tuple[int, int, Hit]]:
     """Keyword-led forms: ``accuracy: 0.93``, ``RMSE 0.41``, ``AUC=0.87``."""
     for match in _GENERIC_RE.finditer(line):
         hit = _generic_hit(match)
@@ -345,7 +345,7 @@ def _booster_name(dataset: str, metric: str) -> str:
     return f"{dataset.lower()} {normalise_metric_name(metric)}"
 
 
-def _booster_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
+def _booster_hits(line: str) -> Iterator[tuple[int, int, Hit]]:
     """``[99] validation_0-logloss:0.12`` and ``[100] valid_0's auc: 0.91``.
 
     Only on ``[N]`` iteration lines, so prose like "Cohen's kappa: 0.7" is
@@ -356,7 +356,7 @@ def _booster_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
     for pattern in (_LGBM_RE, _XGB_RE):
         for match in pattern.finditer(line):
             name = _booster_name(match["ds"], match["metric"])
-            yield match.start(), match.end(), _Hit(name, float(match["num"]), False, match.group(0))
+            yield match.start(), match.end(), Hit(name, float(match["num"]), False, match.group(0))
 
 
 def _label_before(line: str, end: int) -> str | None:
@@ -365,7 +365,7 @@ def _label_before(line: str, end: int) -> str | None:
     return match["label"] if match else None
 
 
-def _spread_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
+def _spread_hits(line: str) -> Iterator[tuple[int, int, Hit]]:
     """``0.95 (+/- 0.02)``: named after the preceding words, else ``cv score``."""
     if "+-" not in line and "+/-" not in line and "±" not in line:
         return
@@ -374,22 +374,22 @@ def _spread_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
             continue
         label = _label_before(line, match.start())
         name = normalise_metric_name(label) if label else "cv score"
-        hit = _Hit(name, float(match["num"]), bool(match["pct"]), match.group(0).strip())
+        hit = Hit(name, float(match["num"]), bool(match["pct"]), match.group(0).strip())
         yield match.start(), match.end(), hit
 
 
-def _mean_std_hits(line: str) -> Iterator[tuple[int, int, _Hit]]:
+def _mean_std_hits(line: str) -> Iterator[tuple[int, int, Hit]]:
     """The classic model-comparison print ``LR: 0.958333 (0.045644)``."""
     match = _MEAN_STD_RE.match(line) if line.rstrip().endswith(")") else None
     if match and "." in match["num"] and "." in match["std"]:
         name = normalise_metric_name(match["label"])
-        yield match.start(), match.end(), _Hit(name, float(match["num"]), False, line.strip())
+        yield match.start(), match.end(), Hit(name, float(match["num"]), False, line.strip())
 
 
-def _scan_line(line: str) -> list[_Hit]:
+def _scan_line(line: str) -> list[Hit]:
     """All hits on one line, earlier finders winning over overlapping later ones."""
     taken: list[tuple[int, int]] = []
-    found: list[tuple[int, _Hit]] = []
+    found: list[tuple[int, Hit]] = []
     for finder in (_booster_hits, _generic_hits, _spread_hits, _mean_std_hits):
         for start, end, hit in finder(line):
             if any(start < stop and begin < end for begin, stop in taken):
@@ -399,9 +399,9 @@ def _scan_line(line: str) -> list[_Hit]:
     return [hit for _, hit in sorted(found, key=lambda pair: pair[0])]
 
 
-def _scan_text(text: str) -> list[_Hit]:
+def scan_text(text: str) -> list[Hit]:
     """Hits in printed text; inside a classification report only the accuracy row."""
-    hits: list[_Hit] = []
+    hits: list[Hit] = []
     in_report = False
     for line in text.split("\n"):
         if _REPORT_HEADER_RE.search(line):
@@ -410,7 +410,7 @@ def _scan_text(text: str) -> list[_Hit]:
         if in_report:
             match = _REPORT_ACCURACY_RE.match(line)
             if match:
-                hits.append(_Hit("accuracy", float(match["num"]), False, line.strip()))
+                hits.append(Hit("accuracy", float(match["num"]), False, line.strip()))
             in_report = not _REPORT_END_RE.match(line)
             continue
         hits.extend(_scan_line(line))

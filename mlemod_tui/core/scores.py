@@ -20,15 +20,15 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from mlemod_tui.core.score_source import _bare_hits, _keras_metric_names, _result_hint
+from mlemod_tui.core.score_source import bare_hits, keras_metric_names, result_hint
 from mlemod_tui.core.score_text import (
-    _Hit,
-    _is_bounded,
-    _join,
-    _output_text,
-    _scan_text,
+    Hit,
     infer_lower_is_better,
+    is_bounded,
+    joined_text,
     normalise_metric_name,
+    output_text,
+    scan_text,
 )
 
 __all__ = [
@@ -90,7 +90,7 @@ class ScoreComparison:
 # --------------------------------------------------------------------------
 
 
-def _to_score(hit: _Hit, cell_index: int, cell_id: str | None) -> Score:
+def _to_score(hit: Hit, cell_index: int, cell_id: str | None) -> Score:
     """Attach cell coordinates and the inferred direction to a hit."""
     return Score(
         name=hit.name,
@@ -119,18 +119,18 @@ def extract_scores(
     (default: the ``metrics=[...]`` of a ``compile`` call in ``source``).
     Error outputs are ignored.
     """
-    source_text = _join(source)
+    source_text = joined_text(source)
     if keras_metrics is None:
-        keras_metrics = _keras_metric_names(source_text)  # compile and evaluate in one cell
-    hint = _result_hint(source_text, tuple(keras_metrics or ()))
+        keras_metrics = keras_metric_names(source_text)  # compile and evaluate in one cell
+    hint = result_hint(source_text, tuple(keras_metrics or ()))
     scores: list[Score] = []
     for output in outputs:
-        text = _output_text(output)
+        text = output_text(output)
         if text is None:
             continue
-        hits = _bare_hits(text, hint, scores)
+        hits = bare_hits(text, hint, [score.name for score in scores])
         if not hits and not _is_table_repr(output, text):
-            hits = _scan_text(text)
+            hits = scan_text(text)
         scores.extend(_to_score(hit, cell_index, cell_id) for hit in hits)
     return scores
 
@@ -148,8 +148,8 @@ def notebook_scores(cells: Sequence[Mapping[str, Any]]) -> list[Score]:
     for index, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
-        source = _join(cell.get("source", ""))
-        keras_metrics = _keras_metric_names(source) or keras_metrics
+        source = joined_text(cell.get("source", ""))
+        keras_metrics = keras_metric_names(source) or keras_metrics
         scores.extend(
             extract_scores(
                 cell.get("outputs") or [],
@@ -290,7 +290,8 @@ def todays_score(reference: Score, cells: Sequence[Mapping[str, Any]]) -> Score 
     return replace((same_line or pool)[-1], lower_is_better=reference.lower_is_better)
 
 
-_NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?")
+# A number as line_shape takes it out: thousands separators and a percent sign belong to it.
+_SHAPE_NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?")
 
 
 _NUMPY_SCALAR = re.compile(r"\bnp\.(?:float|int|uint|complex|bool|str)\w*\(([^()]*)\)")
@@ -301,7 +302,7 @@ def line_shape(text: str) -> str:
     are the same line of the same cell, ``accuracy   0.97   171`` (a report's row) is not."""
     # numpy 2 prints scalars as ``np.float64(0.48)`` where numpy 1 printed ``0.48``.
     text = _NUMPY_SCALAR.sub(r"\1", text)
-    shape = " ".join(_NUMBER.sub("#", text).lower().split())
+    shape = " ".join(_SHAPE_NUMBER.sub("#", text).lower().split())
     # numpy 1.14 changed array printing (``[ 0.6,  0.4]`` -> ``[0.6, 0.4]``): spacing at
     # brackets and separators is layout, not a different line.
     return re.sub(r"\s*([\[\](){},:;])\s*", r"\1", shape)
@@ -314,7 +315,7 @@ def line_shape(text: str) -> str:
 
 def _percent_scale(score: Score) -> bool:
     """Printed with %, or a 0..1 metric printed as e.g. ``93.1``."""
-    return score.percent or (_is_bounded(score.name) and 1 < score.value <= 100)
+    return score.percent or (is_bounded(score.name) and 1 < score.value <= 100)
 
 
 def _in_reference_units(reference: Score, today: Score) -> float:
@@ -396,12 +397,13 @@ def compare_every_score(
     return comparisons
 
 
-_NUMBER = re.compile(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?")
+# A number as printed, for the precision the author printed it with (_printed_step).
+_PRINTED_NUMBER = re.compile(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?")
 
 
 def _printed_step(score: Score) -> float:
     """Half a unit of the last digit the author printed (``0.96`` -> 0.005)."""
-    for token in _NUMBER.findall(score.text):
+    for token in _PRINTED_NUMBER.findall(score.text):
         try:
             number = float(token)
         except ValueError:

@@ -19,6 +19,7 @@ from mlemod_tui.core.scores import (
     compare_scores,
     extract_scores,
     infer_lower_is_better,
+    line_shape,
     normalise_metric_name,
     notebook_scores,
     reference_score,
@@ -855,3 +856,10 @@ def test_series_repr_with_metric_like_index_is_not_a_score() -> None:
     ]
     found = extract_scores(outputs, "importances.head(10)")
     assert [(s.name, s.value) for s in found] == [("accuracy", 0.951)]
+
+
+def test_a_line_keeps_its_shape_across_thousands_and_percent_signs() -> None:
+    # line_shape once used a later, narrower number pattern of the same module-level name:
+    # "1,234" read as two numbers and "93.1%" kept its sign, so these lines did not pair up.
+    assert line_shape("Samples: 1,234 accuracy 93.1%") == line_shape("Samples: 987 accuracy 90%")
+    assert line_shape("accuracy   0.97   171") != line_shape("Accuracy: 0.97")
