@@ -229,4 +229,4 @@ def _scan(args: argparse.Namespace) -> int:
 def _tui(args: argparse.Namespace) -> int:
     from mlemod_tui.tui.launch import launch_tui  # Textual is imported only for the TUI
 
-    return launch_tui(args)
+    return launch_tui(args, score_options(args))

@@ -78,6 +78,8 @@ class NotebookSession:
         self.history = PatchHistory()
         self.journal = Journal(notebook.path)
         self.patched_cells: set[str] = set()
+        # What the offline rules expect to break, per cell index ("rule-id (line N)"): set by
+        # the front end (the rules live in mlemod_tui.assist, which the core does not import).
         self.predictions: dict[int, list[str]] = {}
         self.noise: NoiseCheck | None = None  # the last run-to-run noise check, if any
         self.model_server: ModelServer | None = None  # set by the front end that has a model
@@ -97,20 +99,6 @@ class NotebookSession:
             target=options.target,
             lower_is_better=options.lower_is_better,
         )
-
-    def predict_erosions(self) -> dict[int, list[str]]:
-        """Before running: what the offline rules expect to break, per cell index
-        ("rule-id (line N)"). Stored on the session for the front ends to show."""
-        from mlemod_tui.assist.rules import scan_notebook
-
-        self.predictions = {
-            found.index: [
-                f"{f.rule_id} (line {f.lines[0]})" if f.lines else f.rule_id for f in found.findings
-            ]
-            for found in scan_notebook(self.notebook, include_warnings=False)
-            if found.findings
-        }
-        return self.predictions
 
     def subscribe(self, listener: EventListener) -> None:
         self.runner.subscribe(listener)

@@ -19,6 +19,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from mlemod_tui.assist.assistant import Assistant
+from mlemod_tui.assist.rules import scan_notebook
 from mlemod_tui.core.environment import query_local_gpus
 from mlemod_tui.core.execution import RunEvent
 from mlemod_tui.core.session import NotebookSession
@@ -329,7 +330,7 @@ class NotebookScreen(ProposalActions, Screen[None]):
         erosion scan parses every cell: both after the first paint, off the UI thread."""
         _ = self.session.reference
         self.app.call_from_thread(self._refresh_panels)
-        self.session.predict_erosions()
+        self._predict_erosions()
         self.app.call_from_thread(self._show_predictions)
         report = self.session.order_report
         if report.problems:
@@ -338,8 +339,18 @@ class NotebookScreen(ProposalActions, Screen[None]):
     @work(thread=True, group="scan", exclusive=True, exit_on_error=False)
     def rescan_erosions(self) -> None:
         """A patch, undo, redo or resume changed sources: the ⚠ marks follow the new code."""
-        self.session.predict_erosions()
+        self._predict_erosions()
         self.app.call_from_thread(self._show_predictions)
+
+    def _predict_erosions(self) -> None:
+        """Before running: what the offline rules expect to break, per cell index."""
+        self.session.predictions = {
+            found.index: [
+                f"{f.rule_id} (line {f.lines[0]})" if f.lines else f.rule_id for f in found.findings
+            ]
+            for found in scan_notebook(self.session.notebook, include_warnings=False)
+            if found.findings
+        }
 
     def _show_predictions(self) -> None:
         """⚠ on the cells the scan expects to break, and on those with order problems."""

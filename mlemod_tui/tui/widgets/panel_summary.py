@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from mlemod_tui.core.runtime import RuntimeSummary, format_seconds
 from mlemod_tui.core.scores import ScoreComparison
-from mlemod_tui.tui.widgets.score_panel import VERDICT_STYLES, _number
+from mlemod_tui.tui.widgets.score_panel import VERDICT_STYLES, format_number
 
 
 class PanelSummary(Static):
@@ -31,9 +31,9 @@ class PanelSummary(Static):
         if reference is None:
             line.append("no stored metric", style="dim")
         else:
-            now = _number(today.value if today else None, bool(today and today.percent))
+            now = format_number(today.value if today else None, bool(today and today.percent))
             line.append(f"{reference.name} ", style="bold")
-            line.append(f"{_number(reference.value, reference.percent)} → {now} ")
+            line.append(f"{format_number(reference.value, reference.percent)} → {now} ")
             changed = [i for i in stale if today is not None and i <= today.cell_index]
             verdict = comparison.verdict + (" (stale)" if changed else "")
             line.append(verdict, style=VERDICT_STYLES.get(comparison.verdict, ""))

@@ -19,7 +19,7 @@ VERDICT_STYLES = {
 }
 
 
-def _number(value: float | None, percent: bool = False) -> str:
+def format_number(value: float | None, percent: bool = False) -> str:
     if value is None:
         return "—"
     return f"{value:.4g}%" if percent else f"{value:.4g}"
@@ -50,8 +50,8 @@ class ScorePanel(Static):
             where = f"cell {reference.cell_index}" if reference.cell_index >= 0 else "--target"
             direction = "lower is better" if reference.lower_is_better else "higher is better"
             table.add_row("metric", f"{reference.name} ({where}, {direction})")
-            table.add_row("reference", _number(reference.value, reference.percent))
-            table.add_row("today", _number(today.value if today else None, bool(today and today.percent)))
+            table.add_row("reference", format_number(reference.value, reference.percent))
+            table.add_row("today", format_number(today.value if today else None, bool(today and today.percent)))
             if today is not None and comparison.difference is not None:
                 sign = "-" if comparison.difference < 0 else "+"
                 relative = f" ({sign}{comparison.relative:.1%})" if comparison.relative is not None else ""
