@@ -19,19 +19,18 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from queue import Empty
 from typing import Any, Literal
 
-from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
 from mlemod_tui.errors import KernelDiedError, KernelError
 
 KernelState = Literal["not started", "starting", "idle", "busy", "dead", "shut down"]
-FinishStatus = Literal["ok", "error", "timeout", "died", "aborted"]
 
 # How often a silent kernel is checked for life: a death is reported within about this long.
 LIVENESS_POLL_SECONDS = 0.03
@@ -92,7 +91,7 @@ class ExecutionStarted:
 class ExecutionFinished:
     """The cell is over: ok, error, timeout (interrupted by us), or died."""
 
-    status: FinishStatus
+    status: Literal["ok", "error", "timeout", "died", "aborted"]
     execution_count: int | None
     seconds: float
     started_at: datetime | None
@@ -157,22 +156,13 @@ atexit.register(_kill_leftover_kernels)
 
 
 def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _reply_status(reply: dict[str, Any] | None) -> FinishStatus:
-    """The execute_reply's status as one of ours: the protocol's ok, error or aborted; a missing
-    reply, or any other value a kernel sends, is an error."""
-    status = reply["content"].get("status") if reply else None
-    if status == "ok":
-        return "ok"
-    return "aborted" if status == "aborted" else "error"
+    return datetime.now(timezone.utc)
 
 
 def _header_date(msg: dict[str, Any]) -> datetime:
     value = msg.get("header", {}).get("date")
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, str):
         try:
             return datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -251,7 +241,7 @@ class KernelSession:
             await asyncio.wait_for(
                 kc.wait_for_ready(timeout=self.startup_timeout), self.startup_timeout + 5
             )
-        except (TimeoutError, RuntimeError):
+        except (RuntimeError, asyncio.TimeoutError):
             self.state = "dead"
             raise KernelError(
                 f"the kernel of {path} did not answer within {self.startup_timeout:g} s "
@@ -297,7 +287,7 @@ class KernelSession:
             await asyncio.wait_for(
                 self._kc.wait_for_ready(timeout=self.startup_timeout), self.startup_timeout + 5
             )
-        except (TimeoutError, RuntimeError):
+        except (RuntimeError, asyncio.TimeoutError):
             detail = self.stderr_tail()
             self.state = "dead"
             reason = f": {detail}" if detail else ""
@@ -462,7 +452,7 @@ class KernelSession:
                 yield OutputCleared(bool(content.get("wait", False)))
         reply = await self._reply_for(msg_id)
         self.state = "idle"
-        status: FinishStatus = _reply_status(reply)
+        status = reply["content"].get("status", "error") if reply else "error"
         execution_count = (reply["content"].get("execution_count") if reply else None) or execution_count
         if timed_out_at is not None:
             status = "timeout"
@@ -555,7 +545,7 @@ class KernelSession:
             if msg_id in self._replies:
                 return self._replies.pop(msg_id)
             try:
-                reply: dict[str, Any] = await kc.get_shell_msg(timeout=LIVENESS_POLL_SECONDS)
+                reply = await kc.get_shell_msg(timeout=LIVENESS_POLL_SECONDS)
             except Empty:
                 if not await self._km_alive():
                     await self._died(None)
