@@ -19,18 +19,19 @@ import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from queue import Empty
 from typing import Any, Literal
 
-from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
 from mlemod_tui.errors import KernelDiedError, KernelError
 
 KernelState = Literal["not started", "starting", "idle", "busy", "dead", "shut down"]
+FinishStatus = Literal["ok", "error", "timeout", "died", "aborted"]
 
 # How often a silent kernel is checked for life: a death is reported within about this long.
 LIVENESS_POLL_SECONDS = 0.03
@@ -91,7 +92,7 @@ class ExecutionStarted:
 class ExecutionFinished:
     """The cell is over: ok, error, timeout (interrupted by us), or died."""
 
-    status: Literal["ok", "error", "timeout", "died", "aborted"]
+    status: FinishStatus
     execution_count: int | None
     seconds: float
     started_at: datetime | None
@@ -156,13 +157,13 @@ atexit.register(_kill_leftover_kernels)
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _header_date(msg: dict[str, Any]) -> datetime:
     value = msg.get("header", {}).get("date")
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, str):
         try:
             return datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -241,7 +242,7 @@ class KernelSession:
             await asyncio.wait_for(
                 kc.wait_for_ready(timeout=self.startup_timeout), self.startup_timeout + 5
             )
-        except (RuntimeError, asyncio.TimeoutError):
+        except (TimeoutError, RuntimeError):
             self.state = "dead"
             raise KernelError(
                 f"the kernel of {path} did not answer within {self.startup_timeout:g} s "
@@ -287,7 +288,7 @@ class KernelSession:
             await asyncio.wait_for(
                 self._kc.wait_for_ready(timeout=self.startup_timeout), self.startup_timeout + 5
             )
-        except (RuntimeError, asyncio.TimeoutError):
+        except (TimeoutError, RuntimeError):
             detail = self.stderr_tail()
             self.state = "dead"
             reason = f": {detail}" if detail else ""
@@ -452,7 +453,8 @@ class KernelSession:
                 yield OutputCleared(bool(content.get("wait", False)))
         reply = await self._reply_for(msg_id)
         self.state = "idle"
-        status = reply["content"].get("status", "error") if reply else "error"
+        # The kernel's own word (ok, error or aborted under the protocol), as before.
+        status: FinishStatus = reply["content"].get("status", "error") if reply else "error"
         execution_count = (reply["content"].get("execution_count") if reply else None) or execution_count
         if timed_out_at is not None:
             status = "timeout"
@@ -545,7 +547,7 @@ class KernelSession:
             if msg_id in self._replies:
                 return self._replies.pop(msg_id)
             try:
-                reply = await kc.get_shell_msg(timeout=LIVENESS_POLL_SECONDS)
+                reply: dict[str, Any] = await kc.get_shell_msg(timeout=LIVENESS_POLL_SECONDS)
             except Empty:
                 if not await self._km_alive():
                     await self._died(None)
