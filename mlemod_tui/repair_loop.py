@@ -16,8 +16,8 @@ from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.proposal import Proposal
 from mlemod_tui.assist.proposer import ProposalOutcome, rule_proposals
 from mlemod_tui.assist.tracebacks import cell_frames, file_frames
-from mlemod_tui.core.execution import CellError, RunResult
 from mlemod_tui.core.def_use import describe_removed, removed_but_used
+from mlemod_tui.core.execution import CellError, RunResult
 from mlemod_tui.core.history import AppliedPatch, build_applied
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.patch import Patch, PatchError

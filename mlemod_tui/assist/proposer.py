@@ -27,8 +27,8 @@ from mlemod_tui.assist.proposal import (
     repair_proposal_from_rules,
 )
 from mlemod_tui.assist.replies import parse_reply
-from mlemod_tui.assist.tracebacks import cell_frames, failing_line, file_frames
 from mlemod_tui.assist.rules import Unfixable, classify_error
+from mlemod_tui.assist.tracebacks import cell_frames, failing_line, file_frames
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.core.support_files import (
