@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
 
@@ -294,7 +294,7 @@ class OllamaBackend:
         *,
         num_ctx: int | None = None,
         temperature: float = 0.2,
-    ) -> AsyncIterator[ChatChunk]:
+    ) -> AsyncGenerator[ChatChunk, None]:  # a generator: callers may aclose() it early
         """Stream the model's answer piece by piece.
 
         Cancelling the consuming task, or closing this generator (``contextlib.aclosing``),
