@@ -28,7 +28,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     string_value,
     with_string,
 )
-from mlemod_tui.assist.rules.pandas_fixes import _pd, _receiver
+from mlemod_tui.assist.rules.pandas_fixes import method_receiver, pandas_name
 
 # --------------------------------------------------------------------------- read_csv and friends
 
@@ -234,7 +234,7 @@ class ValueCountsResetIndex(RuleTransformer):
         counts = func.value if isinstance(func, cst.Attribute) else None
         if not (isinstance(counts, cst.Call) and call_name(counts) == "value_counts"):
             return updated_node
-        series = _receiver(counts)
+        series = method_receiver(counts)
         column = None
         if isinstance(series, cst.Subscript) and len(series.slice) == 1:
             index = series.slice[0].slice
@@ -368,7 +368,7 @@ class DatetimeInt64Unit(RuleTransformer):
             base = base.value
         self.hit(original_node)
         op = "//" if isinstance(original_node.operator, cst.FloorDivide) else "/"
-        pd = _pd(self)
+        pd = pandas_name(self)
         return (
             atom(
                 expr(

@@ -29,11 +29,13 @@ from mlemod_tui.assist.rules.cst_tools import (
 PANDAS = ("pandas",)
 
 
-def _pd(t: RuleTransformer) -> str:
+def pandas_name(t: RuleTransformer) -> str:
+    """What the cell calls pandas (``pd`` unless it imports it otherwise)."""
     return t.module_name("pandas", "pd")
 
 
-def _receiver(call: cst.Call) -> cst.BaseExpression | None:
+def method_receiver(call: cst.Call) -> cst.BaseExpression | None:
+    """``df`` of ``df.method(...)``; None for a plain function call."""
     return call.func.value if isinstance(call.func, cst.Attribute) else None
 
 
@@ -70,7 +72,7 @@ class Append(RuleTransformer):
             return (
                 updated_node  # list.append returns None: a list's append is never used as a value
             )
-        if qualified(original_node.func.value, self.ctx) is not None:  # type: ignore[attr-defined]
+        if qualified(original_node.func.value, self.ctx) is not None:
             return updated_node  # a module function such as ``np.append``
         args = positional(updated_node)
         if len(args) != 1:
@@ -78,13 +80,13 @@ class Append(RuleTransformer):
         other = args[0].value
         note = None
         if _looks_like_row(other, self):
-            other = expr("__pd__.DataFrame([__row__])", pd=_pd(self), row=other)
+            other = expr("__pd__.DataFrame([__row__])", pd=pandas_name(self), row=other)
         elif (
             isinstance(other, cst.List)
             and other.elements
             and all(isinstance(e.value, cst.Dict) for e in other.elements)
         ):
-            other = expr("__pd__.DataFrame(__rows__)", pd=_pd(self), rows=other)
+            other = expr("__pd__.DataFrame(__rows__)", pd=pandas_name(self), rows=other)
         elif not isinstance(other, (cst.List, cst.Call)):
             name = dotted(other) or "the argument"
             note = (
@@ -103,7 +105,7 @@ class Append(RuleTransformer):
         new_args = [first] + kw
         if kw:
             new_args[0] = first.with_changes(comma=args[0].comma)
-        call = cst.Call(func=parse_expression(f"{_pd(self)}.concat"), args=new_args)
+        call = cst.Call(func=parse_expression(f"{pandas_name(self)}.concat"), args=new_args)
         return call.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
 
 
@@ -276,7 +278,7 @@ PDEP8_METHODS = {
 }
 
 
-def _column_target(node: cst.BaseExpression) -> cst.BaseExpression | None:
+def _column_target(node: cst.BaseExpression) -> cst.BaseAssignTargetExpression | None:
     """``df['a']`` stays; ``df.a`` becomes ``df['a']`` (an attribute cannot be assigned a column)."""
     if isinstance(node, cst.Subscript) and isinstance(node.value, (cst.Name, cst.Attribute)):
         return node
@@ -291,7 +293,7 @@ def _column_target(node: cst.BaseExpression) -> cst.BaseExpression | None:
 class _InplaceToAssignment(RuleTransformer):
     """``<target>.<method>(..., inplace=True)`` as a statement -> ``target = target.method(...)``."""
 
-    def target_of(self, call: cst.Call) -> cst.BaseExpression | None:
+    def target_of(self, call: cst.Call) -> cst.BaseAssignTargetExpression | None:
         raise NotImplementedError
 
     def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.BaseSmallStatement:
@@ -334,7 +336,7 @@ class CatInplace(RuleTransformer):
 
 
 class ChainedInplace(_InplaceToAssignment):
-    def target_of(self, call: cst.Call) -> cst.BaseExpression | None:
+    def target_of(self, call: cst.Call) -> cst.BaseAssignTargetExpression | None:
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in CHAINED_METHODS):
             return None
@@ -350,7 +352,7 @@ class ChainedInplace(_InplaceToAssignment):
 
 
 class InplacePdep8(_InplaceToAssignment):
-    def target_of(self, call: cst.Call) -> cst.BaseExpression | None:
+    def target_of(self, call: cst.Call) -> cst.BaseAssignTargetExpression | None:
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in PDEP8_METHODS):
             return None
@@ -458,7 +460,7 @@ class ValueCountsTopLevel(RuleTransformer):
             return updated_node
         self.hit(original_node)
         rest = [a for a in updated_node.args if a is not pos[0]]
-        series = expr("__pd__.Series(__v__)", pd=_pd(self), v=pos[0].value)
+        series = expr("__pd__.Series(__v__)", pd=pandas_name(self), v=pos[0].value)
         method = cst.Call(cst.Attribute(series, cst.Name("value_counts")), args=[])
         return with_args(method, rest) if rest else method
 
