@@ -22,7 +22,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     string_value,
     with_string,
 )
-from mlemod_tui.assist.rules.patterns import _Moved
+from mlemod_tui.assist.rules.patterns import MovedNames
 
 KERAS = ("keras", "tensorflow")
 _OPTIMIZERS = ("Adam", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "AdamW", "Ftrl")
@@ -342,7 +342,7 @@ class ModelCheckpointPath(RuleTransformer):
         return call
 
 
-class TokenizerAndPadSequences(_Moved):
+class TokenizerAndPadSequences(MovedNames):
     """``pad_sequences`` moved to ``keras.utils``; ``Tokenizer`` has no drop-in successor."""
 
     def leave_ImportAlias(

@@ -182,7 +182,7 @@ def attributes(mapping: Mapping[str, str]) -> TransformerFactory:
 # --------------------------------------------------------------------------- moved modules
 
 
-class _Moved(RuleTransformer):
+class MovedNames(RuleTransformer):
     """Imports and dotted uses of modules or names that moved.
 
     ``moves`` maps an old module (``sklearn.cross_validation``) or an old qualified name
@@ -379,7 +379,7 @@ def moved(
     moves: Mapping[str, str], *, only: Mapping[str, Collection[str]] | None = None
 ) -> TransformerFactory:
     """Rewrite imports and dotted uses of modules or names that moved."""
-    return factory(_Moved, moves=dict(moves), only=dict(only or {}))
+    return factory(MovedNames, moves=dict(moves), only=dict(only or {}))
 
 
 # --------------------------------------------------------------------------- keyword arguments
@@ -466,7 +466,7 @@ class _Kwargs(RuleTransformer):
             if key is not None and (new_value := self._new_value(key, arg.value)) is not None:
                 arg = arg.with_changes(value=parse_expression(new_value))
                 touched = True
-            if key in self.rename:
+            if key is not None and key in self.rename:
                 arg = arg.with_changes(keyword=cst.Name(self.rename[key]))
                 touched = True
             new_args.append(arg)
@@ -502,8 +502,19 @@ def kwargs(
     )
     keys = sorted({*(rename or {}), *drop, *(values or {}), *(numbers or {})})
     # The same keywords as keys of a dict literal passed on with ``**``: see _Kwargs.leave_Dict.
-    setattr(make, "keyword_triggers", tuple(rf"['\"]{re.escape(k)}['\"]\s*:" for k in keys))
-    return make
+    return _KeywordTriggered(make, tuple(rf"['\"]{re.escape(k)}['\"]\s*:" for k in keys))
+
+
+class _KeywordTriggered:
+    """A transformer factory that also names the trigger regexes of its keywords
+    (``Rule.__post_init__`` adds ``keyword_triggers`` to the rule's triggers)."""
+
+    def __init__(self, make: TransformerFactory, keyword_triggers: tuple[str, ...]) -> None:
+        self.make = make
+        self.keyword_triggers = keyword_triggers
+
+    def __call__(self, ctx: RuleContext) -> RuleTransformer:
+        return self.make(ctx)
 
 
 class _Pin(RuleTransformer):
@@ -560,7 +571,7 @@ class _StringArgs(RuleTransformer):
     callee: Callee | None = None
     keywords: Collection[str] = ()
     position: int | None = None
-    convert: Callable[[str], str | None] = staticmethod(lambda s: None)  # type: ignore[assignment]
+    convert: Callable[[str], str | None] = staticmethod(lambda s: None)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self.callee is None or not self.callee.matches(original_node, self.ctx):
@@ -596,9 +607,9 @@ def _convert_literal(
         elements = []
         touched = False
         for element in node.elements:
-            new = _convert_literal(element.value, convert)
-            if new is not None:
-                element = element.with_changes(value=new)
+            converted = _convert_literal(element.value, convert)
+            if converted is not None:
+                element = element.with_changes(value=converted)
                 touched = True
             elements.append(element)
         return node.with_changes(elements=elements) if touched else None

@@ -24,7 +24,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     set_kwarg,
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
-from mlemod_tui.assist.rules.patterns import _Moved, factory, is_reference, module_attrs, moved
+from mlemod_tui.assist.rules.patterns import MovedNames, factory, is_reference, module_attrs, moved
 from mlemod_tui.assist.rules.sklearn_fixes import FlagOnly
 from mlemod_tui.assist.rules.source import _statement_starts
 
@@ -305,7 +305,7 @@ _PY2_URLLIB = {
 }
 
 
-class Py2Modules(_Moved):
+class Py2Modules(MovedNames):
     """``import cPickle`` -> ``import pickle as cPickle`` (the usual 2/3 idiom: uses stay)."""
 
     def _import(self, stmt: cst.Import) -> list[cst.BaseSmallStatement] | None:

@@ -24,13 +24,13 @@ from mlemod_tui.assist.rules.cst_tools import (
     string_value,
     with_args,
 )
-from mlemod_tui.assist.rules.patterns import _Moved
+from mlemod_tui.assist.rules.patterns import MovedNames
 
 SK = ("sklearn",)
 LOGREG = Callee.of("LogisticRegression", modules=SK)
 
 
-class FunctionToMethod(_Moved):
+class FunctionToMethod(MovedNames):
     """``plot_roc_curve(clf, X, y)`` -> ``RocCurveDisplay.from_estimator(clf, X, y)``.
 
     The import moves like any moved name; calls also gain ``.<method>``.
@@ -54,7 +54,7 @@ class FunctionToMethod(_Moved):
         )
 
 
-class ImputerFix(_Moved):
+class ImputerFix(MovedNames):
     """``Imputer(strategy='mean', axis=0)`` -> ``SimpleImputer(strategy='mean')``."""
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
@@ -92,7 +92,7 @@ SGD_FAMILY = Callee.of(
 )
 
 
-class GmmFix(_Moved):
+class GmmFix(MovedNames):
     """``GMM(n_components=3, n_iter=50)`` -> ``GaussianMixture(n_components=3, max_iter=50,
     covariance_type='diag')``: the old class defaulted to diagonal covariances, the new one to
     full ones, so the old default is spelled out to keep the fitted model the same."""
