@@ -26,7 +26,7 @@ from mlemod_tui.assist.rules.cst_tools import (
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import MovedNames, factory, is_reference, module_attrs, moved
 from mlemod_tui.assist.rules.sklearn_fixes import FlagOnly
-from mlemod_tui.assist.rules.source import _statement_starts
+from mlemod_tui.assist.rules.source import statement_starts
 
 _PRINT = re.compile(r"^(?P<indent>\s*)print(?P<rest>(?:\s+(?!\()|\s*>>).*|\s*)$")
 _EXCEPT = re.compile(r"^(?P<head>\s*except\s+)(?P<types>\([^()]*\)|[\w.]+)\s*,\s*(?P<name>\w+)\s*:")
@@ -62,8 +62,8 @@ def fix_print_statements(text: str) -> tuple[str, list[int]]:
     """``print x, y`` -> ``print(x, y)``; ``print >>f, x`` -> ``print(x, file=f)``."""
     lines = text.splitlines(keepends=True)
     fixed: list[int] = []
-    starts = _statement_starts(lines)
-    for number, (line, start) in enumerate(zip(lines, starts), 1):
+    starts = statement_starts(lines)
+    for number, (line, start) in enumerate(zip(lines, starts, strict=True), 1):
         body = line.rstrip("\r\n")
         found = _PRINT.match(body) if start else None
         if not found:
@@ -134,7 +134,7 @@ class _Bound(cst.CSTVisitor):
 
     def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
         bound = node.asname.name if node.asname else node.name
-        self._add(bound)  # type: ignore[arg-type]
+        self._add(bound)
 
     def _add(self, node: cst.BaseExpression) -> None:
         if isinstance(node, cst.Name):
@@ -226,7 +226,8 @@ class LazyIterators(RuleTransformer):
             return updated_node
         if len(original_node.args) != 1 or not self._lazy(original_node.args[0].value):
             return updated_node
-        if call_name(original_node.args[0].value) in self._VIEWS:  # type: ignore[arg-type]
+        # _lazy holds only for a call
+        if call_name(cst.ensure_type(original_node.args[0].value, cst.Call)) in self._VIEWS:
             return updated_node  # len(d.keys()) works in Python 3
         self.hit(original_node)
         return updated_node.with_changes(
@@ -318,7 +319,8 @@ class Py2Modules(MovedNames):
                 names.append(alias)
                 continue
             moved_any = True
-            local = alias.asname.name.value if alias.asname else name  # type: ignore[attr-defined]
+            # ``import x as y``: the alias is always a plain name
+            local = cst.ensure_type(alias.asname.name, cst.Name).value if alias.asname else name
             asname = None if local == new else cst.AsName(name=cst.Name(local))
             names.append(alias.with_changes(name=parse_expression(new), asname=asname))
         return [stmt.with_changes(names=names)] if moved_any else None

@@ -48,7 +48,7 @@ def mask_magics(source: str) -> Masked | None:
             return None
     originals: dict[int, str] = {}
     out: list[str] = []
-    for line, free in zip(lines, _statement_starts(lines)):
+    for line, free in zip(lines, statement_starts(lines), strict=True):
         body = line.rstrip("\r\n")
         if free and (_LINE_MAGIC.match(body) or _HELP.match(body)):
             n = len(originals)
@@ -60,7 +60,7 @@ def mask_magics(source: str) -> Masked | None:
     return Masked("".join(out), originals)
 
 
-def _statement_starts(lines: list[str]) -> list[bool]:
+def statement_starts(lines: list[str]) -> list[bool]:
     """For each line: does it start a statement (outside brackets, strings, continuations)?
 
     A tiny scanner rather than ``tokenize``, which stops at the first magic line.

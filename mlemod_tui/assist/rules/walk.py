@@ -140,7 +140,7 @@ def _visit_statements(
     extra = transformer.extra_statements
     body: list[cst.BaseStatement] = []
     touched = False
-    for stmt, text in zip(parsed.module.body, parsed.texts):
+    for stmt, text in zip(parsed.module.body, parsed.texts, strict=True):
         if not (trigger.search(text) or (extra is not None and extra.search(text))):
             body.append(stmt)
             continue
@@ -151,6 +151,6 @@ def _visit_statements(
         elif isinstance(new, cst.RemovalSentinel):
             touched = True
         else:
-            body.append(new)  # type: ignore[arg-type]
+            body.append(new)
             touched = touched or new is not stmt
     return parsed.module.with_changes(body=body) if touched else parsed.module
