@@ -117,7 +117,8 @@ _NETWORK_TEXT = re.compile(
     r"nodename nor servname|getaddrinfo failed|HTTP Error \d{3}"
 )
 _MISSING_FILE = re.compile(
-    r"No such file or directory: (?P<q>['\"])(?P<path>.+?)(?P=q)|File b?(?P<q2>['\"])(?P<path2>.+?)(?P=q2) does not exist"
+    r"No such file or directory: (?P<q>['\"])(?P<path>.+?)(?P=q)"
+    r"|File b?(?P<q2>['\"])(?P<path2>.+?)(?P=q2) does not exist"
 )
 _NO_MODULE = re.compile(r"No module named (?P<q>['\"])(?P<name>[\w.]+)(?P=q)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
