@@ -128,8 +128,8 @@ class Axes3DFigure(RuleTransformer):
             return updated_node
         self.hit(original_node)
         rest = [a for a in updated_node.args if a.keyword is not None]
-        call = expr("__f__.add_subplot(projection='3d')", f=pos[0].value)
-        return with_args(call, list(call.args) + rest) if rest else call  # type: ignore[arg-type]
+        call = cst.ensure_type(expr("__f__.add_subplot(projection='3d')", f=pos[0].value), cst.Call)
+        return with_args(call, list(call.args) + rest) if rest else call
 
 
 class MlabNormpdf(RuleTransformer):
@@ -193,9 +193,8 @@ class TostringRgb(RuleTransformer):
             return updated_node
         self.hit(original_node)
         np = self.module_name("numpy", "np")
-        return expr(
-            f"{np}.asarray(__c__.buffer_rgba())[..., :3].tobytes()", c=updated_node.func.value
-        )  # type: ignore[attr-defined]
+        canvas = cst.ensure_type(updated_node.func, cst.Attribute).value
+        return expr(f"{np}.asarray(__c__.buffer_rgba())[..., :3].tobytes()", c=canvas)
 
 
 class TicklabelsWithoutTicks(RuleTransformer):

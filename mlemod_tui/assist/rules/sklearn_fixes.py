@@ -251,9 +251,9 @@ def _map_strings(node: cst.BaseExpression, table: dict[str, str]) -> cst.BaseExp
     if isinstance(node, (cst.List, cst.Tuple)):
         elements, touched = [], False
         for element in node.elements:
-            new = _map_strings(element.value, table)
-            if new is not None:
-                element, touched = element.with_changes(value=new), True
+            mapped = _map_strings(element.value, table)
+            if mapped is not None:
+                element, touched = element.with_changes(value=mapped), True
             elements.append(element)
         return node.with_changes(elements=elements) if touched else None
     return None
