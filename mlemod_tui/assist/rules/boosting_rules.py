@@ -47,10 +47,10 @@ def model_library(receiver: cst.BaseExpression, t: RuleTransformer) -> str | Non
         return (
             "xgboost" if name.startswith("XGB") else "lightgbm" if name.startswith("LGBM") else None
         )
-    name = dotted(receiver)
+    variable = dotted(receiver)
     text = (t.ctx.notebook_text or "") + "\n" + t.ctx.source
-    if name:
-        made = re.search(rf"(?m)^\s*{re.escape(name)}\s*=\s*[\w.]*?(XGB|LGBM)\w*\(", text)
+    if variable:
+        made = re.search(rf"(?m)^\s*{re.escape(variable)}\s*=\s*[\w.]*?(XGB|LGBM)\w*\(", text)
         if made:
             return "xgboost" if made.group(1) == "XGB" else "lightgbm"
     libraries = {
@@ -139,7 +139,9 @@ class GpuSettings(RuleTransformer):
         self.hit(original_node)
         call = remove_kwargs(updated_node, ["predictor"])
         if method is not None and string_value(method.value) == "gpu_hist":
-            call = set_kwarg(call, "tree_method", string("hist", method.value.quote))  # type: ignore[attr-defined]
+            # string_value found a plain string literal: a SimpleString
+            quote = cst.ensure_type(method.value, cst.SimpleString).quote
+            call = set_kwarg(call, "tree_method", string("hist", quote))
             if kwarg(call, "device") is None and kwarg(call, "gpu_id") is None:
                 call = append_arg(call, make_kwarg("device", self._new_device(None)))
         return call
@@ -153,8 +155,8 @@ class GpuSettings(RuleTransformer):
             element = keys["gpu_id"]
             index = elements.index(element)
             elements[index] = element.with_changes(
-                key=string("device", element.key.quote),
-                value=self._new_device(element.value),  # type: ignore[attr-defined]
+                key=string("device", cst.ensure_type(element.key, cst.SimpleString).quote),
+                value=self._new_device(element.value),
             )
         elif (
             self.part == "hist"
@@ -162,7 +164,7 @@ class GpuSettings(RuleTransformer):
         ):
             element = keys["tree_method"]
             index = elements.index(element)
-            quote = element.key.quote  # type: ignore[attr-defined]
+            quote = cst.ensure_type(element.key, cst.SimpleString).quote
             elements[index] = element.with_changes(value=string("hist", quote))
             if "device" not in keys and "gpu_id" not in keys:
                 elements.insert(
