@@ -122,7 +122,7 @@ class Imresize(_RemovedFunctions):
         size = pos[1].value
         if isinstance(size, (cst.Tuple, cst.List)) and len(size.elements) == 2:
             h, w = size.elements[0].value, size.elements[1].value
-            new_size = cst.Tuple([cst.Element(w), cst.Element(h)])
+            new_size: cst.BaseExpression = cst.Tuple([cst.Element(w), cst.Element(h)])
         elif isinstance(size, cst.Name):
             new_size = expr("(__s__[1], __s__[0])", s=size)
         else:

@@ -194,11 +194,8 @@ class PaletteWithoutHue(RuleTransformer):
         if not self.callee.matches(original_node, self.ctx) or positional(original_node):
             return updated_node
         x, y = kwarg(original_node, "x"), kwarg(original_node, "y")
-        orient = (
-            string_value(kwarg(original_node, "orient").value)
-            if kwarg(original_node, "orient")
-            else None
-        )
+        orient_arg = kwarg(original_node, "orient")
+        orient = string_value(orient_arg.value) if orient_arg else None
         axis = y if (orient in ("h", "y") or x is None) else x
         if axis is None:
             return updated_node
