@@ -14,10 +14,13 @@ S = M + (
 MATPLOTLIB = [
     Case(
         "mpl-rcparams-from-data",
-        "matplotlib.rcParams.update(style)\nlw = matplotlib.rcParams['lines.linewidth']\ncolors = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']",
+        "matplotlib.rcParams.update(style)\nlw = matplotlib.rcParams['lines.linewidth']\n"
+        "colors = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']",
         "matplotlib.rcParams.update({('axes.prop_cycle' if k == 'axes.color_cycle' else k): "
         "(matplotlib.cycler(color=v) if k == 'axes.color_cycle' else v) for k, v in style.items() "
-        "if k in matplotlib.rcParams or k == 'axes.color_cycle'})\nlw = matplotlib.rcParams['lines.linewidth']\ncolors = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']",
+        "if k in matplotlib.rcParams or k == 'axes.color_cycle'})\n"
+        "lw = matplotlib.rcParams['lines.linewidth']\n"
+        "colors = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']",
         M + "style = {'lines.linewidth': 3.0, 'axes.color_cycle': ['#348ABD', '#A60628'], "
         "'examples.directory': ''}\n",
         error=("KeyError", "is not a valid value for rcParam"),

@@ -227,7 +227,8 @@ SYNTAX_ONLY = [
         XGB,
         error=(
             "XGBoostError",
-            "[02:24:10] /__w/xgboost/xgboost/src/context.cc:253: `gpu_id` has been removed since 3.1. Use `device` instead.",
+            "[02:24:10] /__w/xgboost/xgboost/src/context.cc:253: `gpu_id` has been removed since 3.1. "
+            "Use `device` instead.",
         ),
     ),
     syntax(
