@@ -226,7 +226,8 @@ class KernelSession:
 
     async def _attach(self) -> None:
         """Connect to a running kernel from its connection file; no process is ours."""
-        path = Path(self.existing).expanduser()  # type: ignore[arg-type]
+        assert self.existing is not None  # start() attaches only when a connection file is given
+        path = Path(self.existing).expanduser()
         if not path.is_file():
             raise KernelError(f"{path}: no such connection file (from `jupyter kernel` or `%connect_info`)")
         self.state = "starting"

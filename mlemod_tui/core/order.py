@@ -151,12 +151,10 @@ def execution_order(
 def _cells_and_counts(
     notebook_or_cells: Notebook | Sequence[Mapping[str, Any]],
 ) -> tuple[Sequence[Mapping[str, Any]], dict[int, int]]:
-    original = getattr(notebook_or_cells, "original", None)
-    if original is None:
-        cells: Sequence[Mapping[str, Any]] = notebook_or_cells  # type: ignore[assignment]
-        return cells, _counts(enumerate(cells))
-    cells = notebook_or_cells.cells  # type: ignore[union-attr]
-    stored = {cell.get("id"): cell for cell in original.cells}
+    if isinstance(notebook_or_cells, Sequence):
+        return notebook_or_cells, _counts(enumerate(notebook_or_cells))
+    cells = notebook_or_cells.cells
+    stored = {cell.get("id"): cell for cell in notebook_or_cells.original.cells}
     return cells, _counts((i, stored.get(cell.get("id"), cell)) for i, cell in enumerate(cells))
 
 
