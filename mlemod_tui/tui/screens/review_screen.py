@@ -113,7 +113,9 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
             self._show_outcome(ProposalOutcome(None, reason=reason, hints=self.hints))
             return
         self._stream = []
-        self._title(f"{self.kind} · cell {self.index} · asking {self.assistant.backend.model}…")  # type: ignore[union-attr]
+        backend = self.assistant.backend
+        assert backend is not None  # model_ready holds
+        self._title(f"{self.kind} · cell {self.index} · asking {backend.model}…")
         try:
             outcome = await self.assistant.ask_model(
                 self.session,

@@ -41,8 +41,15 @@ class CellList(DataTable[Text]):
             super().__init__()
             self.index = index
 
-    def __init__(self, notebook: Notebook, *, spinner: bool = True, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        notebook: Notebook,
+        *,
+        spinner: bool = True,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, id=id, classes=classes)
         self.notebook = notebook
         self.spinner = spinner
         self._statuses: dict[int, str] = {}

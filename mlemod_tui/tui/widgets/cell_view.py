@@ -25,8 +25,10 @@ REFRESH_SECONDS = 0.08
 class CellView(Vertical):
     """Source above, outputs below; ``show_outputs`` toggles the lower part."""
 
-    def __init__(self, notebook: Notebook, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, notebook: Notebook, *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
         self.notebook = notebook
         self.index: int | None = None
         self.show_outputs = True
