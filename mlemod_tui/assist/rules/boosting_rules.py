@@ -11,6 +11,7 @@ import re
 
 import libcst as cst
 
+from mlemod_tui.assist.rules.context import RuleContext
 from mlemod_tui.assist.rules.cst_tools import (
     Callee,
     RuleTransformer,
@@ -65,7 +66,7 @@ class FitToParams(RuleTransformer):
 
     moved_kw: tuple[str, ...] = ()
 
-    def __init__(self, ctx):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: RuleContext) -> None:
         super().__init__(ctx)
         self.pending: list[cst.SimpleStatementLine] = []
 

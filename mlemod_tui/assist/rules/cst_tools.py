@@ -7,11 +7,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import libcst as cst
 from libcst import MaybeSentinel
 
 from mlemod_tui.assist.rules.context import RuleContext
+
+_NodeT = TypeVar("_NodeT", bound=cst.CSTNode)
 
 NO_SPACE = cst.SimpleWhitespace("")
 PREFERRED_ALIAS = {
@@ -69,7 +72,9 @@ class RuleTransformer(cst.CSTTransformer):
         self._stack.append(node)
         return super().on_visit(node)
 
-    def on_leave(self, original_node, updated_node):  # type: ignore[no-untyped-def]
+    def on_leave(
+        self, original_node: _NodeT, updated_node: _NodeT
+    ) -> _NodeT | cst.RemovalSentinel | cst.FlattenSentinel[_NodeT]:
         try:
             return super().on_leave(original_node, updated_node)
         finally:

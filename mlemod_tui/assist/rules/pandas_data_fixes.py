@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -420,7 +421,7 @@ _HOURLY = {
 _FREQ = re.compile(r"^(?P<n>\d*)(?P<alias>[A-Za-z]+)(?P<anchor>-[A-Za-z]+)?$")
 
 
-def _convert_freq(table: dict[str, str]):  # type: ignore[no-untyped-def]
+def _convert_freq(table: dict[str, str]) -> Callable[[str], str | None]:
     def convert(value: str) -> str | None:
         found = _FREQ.match(value.strip())
         if not found or found.group("alias") not in table:

@@ -12,6 +12,7 @@ import tokenize
 
 import libcst as cst
 
+from mlemod_tui.assist.rules.context import RuleContext
 from mlemod_tui.assist.rules.cst_tools import (
     RuleTransformer,
     atom,
@@ -242,7 +243,7 @@ class LazyIterators(RuleTransformer):
 class IntegerDivision(RuleTransformer):
     """``x[:len(x)/2]`` / ``range(n/2)``: Python 2's ``/`` of ints was floor division."""
 
-    def __init__(self, ctx):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: RuleContext) -> None:
         super().__init__(ctx)
         self.depth = 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from mlemod_tui.assist.rules.context import RuleContext
 from mlemod_tui.assist.rules.cst_tools import (
     Callee,
     RuleTransformer,
@@ -506,7 +507,7 @@ class KFoldNFolds(RuleTransformer):
 
     whole_module = True  # needs names or loops from other statements
 
-    def __init__(self, ctx):  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: RuleContext) -> None:
         super().__init__(ctx)
         self.split_of: dict[str, cst.Call] = {}
         self.converted: dict[int, tuple[str, cst.BaseExpression]] = {}
