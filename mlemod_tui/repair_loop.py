@@ -7,7 +7,6 @@ nothing, ``rules`` only offline rule fixes, ``all`` rules first and then the mod
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -15,7 +14,7 @@ from typing import Any, Literal
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.proposal import Proposal
 from mlemod_tui.assist.proposer import ProposalOutcome, rule_proposals
-from mlemod_tui.assist.tracebacks import cell_frames, file_frames
+from mlemod_tui.assist.tracebacks import cell_frames, file_frames, is_library_path
 from mlemod_tui.core.def_use import describe_removed, removed_but_used
 from mlemod_tui.core.execution import CellError, RunResult
 from mlemod_tui.core.history import AppliedPatch, build_applied
@@ -203,9 +202,6 @@ def _position(session: NotebookSession, index: int) -> int:
     return order.index(index) if index in order else index
 
 
-_LIBRARY = re.compile(r"site-packages|dist-packages|[/\\]lib[/\\]python\d|^<frozen")
-
-
 def _failure_key(session: NotebookSession, index: int, error: CellError) -> tuple[int, str, str, str]:
     """A failure as the loop compares it: the same error raised from another file or line
     (the next helper module with the same erosion) is progress, not "the same way"."""
@@ -213,7 +209,7 @@ def _failure_key(session: NotebookSession, index: int, error: CellError) -> tupl
     files = [
         f"{path}:{line}"
         for path, line in file_frames(error.traceback)
-        if not _LIBRARY.search(path)
+        if not is_library_path(path)
     ]
     return (_position(session, index), error.ename, error.evalue, " > ".join(cells + files))
 

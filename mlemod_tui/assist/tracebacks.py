@@ -37,6 +37,11 @@ class _Entry:
     text: str
 
 
+def is_library_path(path: str) -> bool:
+    """A frame in an installed library, the standard library or IPython, not the user's code."""
+    return _LIBRARY_PATH.search(path) is not None
+
+
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
@@ -55,7 +60,7 @@ def _classify(raw: str) -> _Entry | None:
     match = _FILE_FRAME.match(first)
     if match:
         path = match.group("path") or match.group("oldpath") or ""
-        kind = "library" if _LIBRARY_PATH.search(path) else "user"
+        kind = "library" if is_library_path(path) else "user"
         return _Entry(kind, _frame_text(text) if kind == "user" else _where(path, match))
     return _Entry("exception", _cut(text.strip(), MAX_EXCEPTION_CHARS))
 
