@@ -52,14 +52,15 @@ sys.path.insert(0, str(ROOT))
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.ollama_backend import OllamaBackend
 from mlemod_tui.assist.prompts import ANSWER_FORMAT
-from mlemod_tui.assist.proposal import ProposalKind
 from mlemod_tui.assist.proposer import ProposalOutcome
 from mlemod_tui.core.history import build_applied
 from mlemod_tui.core.kernel import choose_kernel
 from mlemod_tui.core.notebook import load_notebook, source_text
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.runtime import parse_duration
 from mlemod_tui.core.session import NotebookSession, ScoreOptions
-from mlemod_tui.repair_loop import problem_of, repair_until_reproducible
+from mlemod_tui.repair_flow import problem_of
+from mlemod_tui.repair_loop import repair_until_reproducible
 from tests.fake_ollama import request_key
 
 SAMPLES = ROOT / "sample_notebooks"
@@ -308,10 +309,10 @@ async def ask_directly(path: Path, recorder: Recorder, model: str, steps: int, r
         result = await session.run_all()
         for step in range(steps):
             problem = problem_of(session, result)
-            if problem is None or problem[1] is None:
+            if problem is None or problem.index is None:
                 return
-            kind, index = problem
-            rules = await assistant.rules(session, kind, index)  # type: ignore[arg-type]
+            kind, index = problem.kind, problem.index
+            rules = await assistant.rules(session, kind, index)
             if rules.unfixable is not None:
                 return  # the loop never asks the model about missing data
             for attempt in range(repeats):
@@ -321,7 +322,7 @@ async def ask_directly(path: Path, recorder: Recorder, model: str, steps: int, r
                 recorder.label = {"mode": "direct", "notebook": path.name, "cell_index": index,
                                   "step": step, "attempt": attempt, "rule_fix": rules.proposal is not None,
                                   "sources": sources}
-                outcome = await assistant.ask_model(session, kind, index, hints=rules.hints)  # type: ignore[arg-type]
+                outcome = await assistant.ask_model(session, kind, index, hints=rules.hints)
                 print(f"  {path.name} {kind} cell {index}: "
                       f"{'patch' if outcome.proposal else outcome.reason}", flush=True)
             if rules.proposal is None:
@@ -339,7 +340,7 @@ class ModelOnly(Assistant):
     also those a rule would fix, so the loop's prompts and feedback to it are recorded."""
 
     async def rules(
-        self, session: NotebookSession, kind: ProposalKind, index: int, **options: Any
+        self, session: NotebookSession, kind: RepairKind, index: int, **options: Any
     ) -> ProposalOutcome:
         outcome = await super().rules(session, kind, index, **options)
         if outcome.unfixable is not None:

@@ -198,7 +198,10 @@ def test_a_patch_that_makes_an_earlier_cell_fail_is_rolled_back(
     assert [c.source for c in saved.cells] == cells
     journal = (tmp_path / ".mlemod" / "nb.journal.jsonl").read_text()
     events = [json.loads(line)["event"] for line in journal.splitlines()]
-    assert events == ["applied", "measured", "undone"]  # measured: today's time and score after it
+    # measured: today's time and score after it; the verdict and the rollback, with reasons
+    assert events == ["applied", "measured", "not verified", "undone", "rolled back"]
+    verdicts = [json.loads(line) for line in journal.splitlines()][2:]
+    assert "which ran before, fails now" in verdicts[0]["reason"] == verdicts[2]["reason"]
 
 
 REPLACES_THE_CELL = """```python

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 
 from mlemod_tui.assist.axis_types import AxisTypes
 from mlemod_tui.assist.ollama_backend import OllamaBackend, PullProgress, ServerStatus
-from mlemod_tui.assist.proposal import ProposalKind
 from mlemod_tui.assist.proposer import (
     ModelProposer,
     ProposalOutcome,
@@ -20,6 +19,7 @@ from mlemod_tui.assist.proposer import (
     rule_repair,
 )
 from mlemod_tui.config import Settings
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.model_server import ModelServer
 
@@ -62,7 +62,7 @@ class Assistant:
     async def rules(
         self,
         session: NotebookSession,
-        kind: ProposalKind,
+        kind: RepairKind,
         index: int,
         *,
         support_files: bool = False,
@@ -70,20 +70,20 @@ class Assistant:
         """What the rules offer, after asking the live kernel what they need to know (the axes
         of objects indexed with ``.ix``): one silent request, only when a cell needs it.
         ``support_files`` lets a fix land in a helper module beside the notebook."""
-        facts = await kernel_facts(session) if kind == "error-repair" else {}
+        facts = await kernel_facts(session) if kind == RepairKind.ERROR_REPAIR else {}
         return self.offline(session, kind, index, axis_types=facts, support_files=support_files)
 
     def offline(
         self,
         session: NotebookSession,
-        kind: ProposalKind,
+        kind: RepairKind,
         index: int,
         *,
         axis_types: AxisTypes | None = None,
         support_files: bool = False,
     ) -> ProposalOutcome:
         """What the rules offer, instantly, from the code alone (and ``axis_types``)."""
-        if kind == "error-repair":
+        if kind == RepairKind.ERROR_REPAIR:
             return rule_repair(session, index, axis_types, support_files=support_files)
         proposals = rule_proposals(session, kind)
         applied = {change.source for change in session.history.applied}
@@ -95,7 +95,7 @@ class Assistant:
     async def ask_model(
         self,
         session: NotebookSession,
-        kind: ProposalKind,
+        kind: RepairKind,
         index: int,
         *,
         on_token: TokenListener | None = None,

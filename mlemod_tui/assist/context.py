@@ -53,12 +53,13 @@ from mlemod_tui.assist.tracebacks import clean_traceback, final_exception_line
 from mlemod_tui.core.execution import CellError
 from mlemod_tui.core.kernel import KernelSession
 from mlemod_tui.core.notebook import Notebook, source_text
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.runtime import format_seconds, summarize_runtime
 from mlemod_tui.core.scores import Score, compare_scores
 
-REPAIR = "error-repair"
-RUNTIME = "runtime-reduction"
-SCORE = "score-calibration"
+REPAIR = RepairKind.ERROR_REPAIR
+RUNTIME = RepairKind.RUNTIME_REDUCTION
+SCORE = RepairKind.SCORE_CALIBRATION
 KINDS = (REPAIR, RUNTIME, SCORE)
 
 CHARS_PER_TOKEN = 3.5
@@ -78,7 +79,7 @@ class Section:
 class PromptContext:
     """What one prompt carries, and what was left out to fit the budget."""
 
-    kind: str
+    kind: RepairKind
     sections: tuple[Section, ...]
     dropped: tuple[str, ...] = ()
 
@@ -124,7 +125,7 @@ Step = Callable[[D], "tuple[D, str] | None"]
 
 
 def _fit(
-    kind: str,
+    kind: RepairKind,
     draft: D,
     compose: Callable[[D], list[Section]],
     steps: Sequence[Step[D]],

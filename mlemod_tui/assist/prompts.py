@@ -11,6 +11,7 @@ sends the reason the user rejected the last proposal, and their own instruction 
 from __future__ import annotations
 
 from mlemod_tui.assist.context import KINDS, REPAIR, RUNTIME, SCORE, PromptContext
+from mlemod_tui.core.repair_kind import RepairKind
 
 ROLE = (
     "You modernize old machine-learning Jupyter notebooks so they run on today's libraries. "
@@ -98,7 +99,7 @@ def system_prompt(kind: str, cell_id: str) -> str:
     """The contract and answer format for one kind of proposal about cell ``cell_id``."""
     if kind not in KINDS:
         raise ValueError(f"unknown proposal kind {kind!r} (known: {', '.join(KINDS)})")
-    parts = [ROLE, TASKS[kind], CONTRACT, ANSWER_FORMAT]
+    parts = [ROLE, TASKS[RepairKind(kind)], CONTRACT, ANSWER_FORMAT]
     return "\n\n".join(part.format(cell_id=cell_id) for part in parts)
 
 

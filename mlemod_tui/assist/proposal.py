@@ -8,29 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from mlemod_tui.assist.rules import RULES_BY_ID, Finding, apply_rules, match_crash, scan_source
 from mlemod_tui.assist.rules.context import RuleContext
 from mlemod_tui.assist.rules.engine import make_context
 from mlemod_tui.core.patch import Patch, diff_sources
-
-ProposalKind = Literal["error-repair", "runtime-reduction", "score-calibration"]
+from mlemod_tui.core.repair_kind import RepairKind
 
 
 @dataclass(frozen=True)
 class Proposal:
     """A reviewable change. ``source`` is the model's name or ``rule:<id>[,<id>…]``."""
 
-    kind: ProposalKind
+    kind: RepairKind
     cell_id: str
     patch: Patch
     rationale: str
     source: str
 
 
-def _kind_of(finding: Finding) -> ProposalKind:
-    return finding.purpose  # the rules' purposes are exactly our proposal kinds
+def _kind_of(finding: Finding) -> RepairKind:
+    return RepairKind(finding.purpose)  # the rules' purposes are the repair kinds' values
 
 
 def import_preamble(sources: list[str]) -> str:
@@ -49,7 +47,7 @@ def rule_proposal(
     cell_id: str,
     source: str,
     findings: list[Finding],
-    kind: ProposalKind,
+    kind: RepairKind,
     *,
     preamble: str = "",
     context: RuleContext | None = None,
@@ -106,9 +104,9 @@ def repair_proposal_from_rules(
     findings = match_crash(source, ename, evalue, context=ctx, line=line)
     static = [f for f in scan_source(source, context=ctx) if f.new_source is not None]
     seen = {f.rule_id for f in findings}
-    findings += [f for f in static if f.rule_id not in seen and _kind_of(f) == "error-repair"]
-    proposal = rule_proposal(cell_id, source, findings, "error-repair", context=ctx)
-    named = [f.rule_id for f in findings if _kind_of(f) == "error-repair"]
+    findings += [f for f in static if f.rule_id not in seen and _kind_of(f) == RepairKind.ERROR_REPAIR]
+    proposal = rule_proposal(cell_id, source, findings, RepairKind.ERROR_REPAIR, context=ctx)
+    named = [f.rule_id for f in findings if _kind_of(f) == RepairKind.ERROR_REPAIR]
     elsewhere = _same_fix_elsewhere(named, cell_id, {**notebook, **(siblings or {})}, context_for)
     if elsewhere:
         proposal = _with_cells(proposal, elsewhere, findings)
@@ -162,7 +160,7 @@ def _with_cells(
     rationale += f"\n(the same fix in {others} other cell{'s' if others != 1 else ''})"
     first = proposal.cell_id if proposal is not None else next(iter(elsewhere))
     return Proposal(
-        "error-repair",
+        RepairKind.ERROR_REPAIR,
         first,
         Patch(tuple(diffs)),
         rationale,
@@ -171,11 +169,11 @@ def _with_cells(
 
 
 def proposals_for_kind(
-    sources: Mapping[str, str], kind: ProposalKind, *, preamble: str = ""
+    sources: Mapping[str, str], kind: RepairKind, *, preamble: str = ""
 ) -> list[Proposal]:
     """Static rule proposals of one kind (score-calibration, runtime-reduction) over cells."""
     proposals = []
-    runtime = kind == "runtime-reduction"
+    runtime = kind == RepairKind.RUNTIME_REDUCTION
     for cell_id, source in sources.items():
         findings = scan_source(source, preamble=preamble, include_runtime=runtime)
         proposal = rule_proposal(cell_id, source, findings, kind, preamble=preamble)

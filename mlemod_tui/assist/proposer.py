@@ -21,7 +21,6 @@ from mlemod_tui.assist.ollama_backend import OllamaBackend, num_ctx_for
 from mlemod_tui.assist.prompts import messages_for
 from mlemod_tui.assist.proposal import (
     Proposal,
-    ProposalKind,
     import_preamble,
     proposals_for_kind,
     repair_proposal_from_rules,
@@ -30,6 +29,7 @@ from mlemod_tui.assist.replies import parse_reply
 from mlemod_tui.assist.rules import Unfixable, classify_error
 from mlemod_tui.assist.tracebacks import cell_frames, failing_line, file_frames
 from mlemod_tui.core.notebook import source_text
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.core.support_files import (
     current_text,
@@ -154,7 +154,7 @@ async def kernel_facts(session: NotebookSession) -> AxisTypes:
         return {}
 
 
-def rule_proposals(session: NotebookSession, kind: ProposalKind) -> list[Proposal]:
+def rule_proposals(session: NotebookSession, kind: RepairKind) -> list[Proposal]:
     """Static rule proposals for score-calibration or runtime-reduction over every code cell."""
     notebook = session.notebook
     sources = {notebook.cells[i].id: source_text(notebook.cells[i]) for i in notebook.code_cell_indices()}
@@ -170,7 +170,7 @@ class ModelProposer:
     async def propose(
         self,
         session: NotebookSession,
-        kind: ProposalKind,
+        kind: RepairKind,
         index: int,
         *,
         on_token: TokenListener | None = None,
@@ -204,20 +204,20 @@ class ModelProposer:
         return ProposalOutcome(proposal, answer=answer, prompt_tokens=prompt_tokens)
 
     async def _context(
-        self, session: NotebookSession, kind: ProposalKind, index: int, hints: tuple[str, ...]
+        self, session: NotebookSession, kind: RepairKind, index: int, hints: tuple[str, ...]
     ) -> PromptContext:
         environment = session.environment
         versions = dict(environment.versions) if environment else {}
         python = environment.python if environment else "unknown"
         notebook = session.notebook
-        if kind == "error-repair":
+        if kind == RepairKind.ERROR_REPAIR:
             run = session.runner.runs[index]
             assert run.error is not None
             kernel = session.kernel if session.kernel.state == "idle" else None
             return await build_repair_context(
                 notebook, index, run.error, kernel=kernel, versions=versions, python=python, hints=hints
             )
-        if kind == "runtime-reduction":
+        if kind == RepairKind.RUNTIME_REDUCTION:
             return build_runtime_context(
                 notebook,
                 today=session.today_seconds(),

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlemod_tui.core.notebook import Notebook
 from mlemod_tui.core.patch import Patch, PatchError, apply_patch, diff_sources
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.support_files import current_text, set_text
 
 
@@ -22,7 +23,7 @@ class AppliedPatch:
     """One accepted change, as it was applied."""
 
     id: str
-    kind: str
+    kind: RepairKind
     source: str  # model name or rule:<id>
     rationale: str
     cell_ids: tuple[str, ...]
@@ -32,17 +33,26 @@ class AppliedPatch:
     hunks_accepted: int
     hunks_rejected: int
     applied_at: str
+    restores: str = ""  # the id of the approximation whose faithful cells this puts back
+
+    @property
+    def approximation(self) -> bool:
+        """A runtime reduction: what it leaves is not the author's computation."""
+        return RepairKind(self.kind).approximates and not self.restores
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["kind"] = str(self.kind)
         data["cell_ids"] = list(self.cell_ids)
+        # Recorded (not only derived) so a reader of the journal or provenance sees it.
+        data["approximation"] = self.approximation
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AppliedPatch:
         return cls(
             id=str(data["id"]),
-            kind=str(data["kind"]),
+            kind=RepairKind(str(data["kind"])),
             source=str(data["source"]),
             rationale=str(data.get("rationale", "")),
             cell_ids=tuple(data["cell_ids"]),
@@ -52,6 +62,7 @@ class AppliedPatch:
             hunks_accepted=int(data.get("hunks_accepted", 0)),
             hunks_rejected=int(data.get("hunks_rejected", 0)),
             applied_at=str(data.get("applied_at", "")),
+            restores=str(data.get("restores", "")),
         )
 
     def provenance(self) -> dict[str, Any]:
@@ -69,7 +80,7 @@ def build_applied(
     notebook: Notebook,
     patch: Patch,
     *,
-    kind: str,
+    kind: RepairKind | str,
     source: str,
     rationale: str,
     accepted: Collection[tuple[str, int]] | None = None,
@@ -96,7 +107,7 @@ def build_applied(
     diff = "".join(diff_sources(cid, current[cid], changed[cid]).to_diff() for cid in changed)
     return AppliedPatch(
         id=uuid.uuid4().hex[:12],
-        kind=kind,
+        kind=RepairKind(kind),
         source=source,
         rationale=rationale,
         cell_ids=tuple(changed),
@@ -106,6 +117,41 @@ def build_applied(
         hunks_accepted=taken,
         hunks_rejected=max(total - taken, 0),
         applied_at=_now(),
+    )
+
+
+def approximations_in_force(applied: list[AppliedPatch]) -> list[AppliedPatch]:
+    """The applied runtime reductions that no later applied patch has restored."""
+    restored = {change.restores for change in applied if change.restores}
+    return [change for change in applied if change.approximation and change.id not in restored]
+
+
+def build_restoration(notebook: Notebook, change: AppliedPatch) -> AppliedPatch | None:
+    """A patch putting back the cells an approximation changed, as the author wrote them;
+    None when a later change rewrote those cells (the approximation is no longer there as
+    it was applied, and restoring it would undo that change too)."""
+    try:
+        current = {cell_id: current_text(notebook, cell_id) for cell_id in change.cell_ids}
+    except KeyError:
+        return None
+    if current != change.after:
+        return None
+    diff = "".join(
+        diff_sources(cid, change.after[cid], change.before[cid]).to_diff() for cid in change.cell_ids
+    )
+    return AppliedPatch(
+        id=uuid.uuid4().hex[:12],
+        kind=change.kind,
+        source=f"restore:{change.source}",
+        rationale="the faithful cells back for a final run: a runtime reduction is an approximation",
+        cell_ids=change.cell_ids,
+        diff=diff,
+        before=dict(change.after),
+        after=dict(change.before),
+        hunks_accepted=0,
+        hunks_rejected=0,
+        applied_at=_now(),
+        restores=change.id,
     )
 
 

@@ -19,6 +19,10 @@ from mlemod_tui.core.support_files import current_text
 from mlemod_tui.errors import MlemodError
 
 JournalEvent = Literal["applied", "undone", "redone"]
+# Verdicts on a patch (the flow's): kept after its re-run, not kept, rolled back, refused.
+VerdictEvent = Literal["verified", "not verified", "rolled back", "refused"]
+
+VERDICT_EVENTS = ("verified", "not verified", "rolled back", "refused")
 
 
 def journal_path(notebook_path: Path) -> Path:
@@ -45,6 +49,18 @@ class Journal:
         entry: dict[str, Any] = {"event": event, "id": change.id}
         if event == "applied":
             entry["patch"] = change.to_json()
+        self._write(entry)
+
+    def note(self, event: VerdictEvent, change: AppliedPatch, reason: str) -> None:
+        """Why a patch was kept, rolled back or refused: replay skips these lines (they change
+        nothing), a reader of the journal sees every verdict with its reason. A refused patch
+        was never applied, so its line carries the patch itself."""
+        entry: dict[str, Any] = {"event": event, "id": change.id, "reason": reason}
+        if event == "refused":
+            entry["patch"] = change.to_json()
+        self._write(entry)
+
+    def _write(self, entry: dict[str, Any]) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:
@@ -67,6 +83,20 @@ class Journal:
             if isinstance(entry, dict) and entry.get("event") in ("applied", "undone", "redone"):
                 entries.append(entry)
         return entries
+
+    def verdicts(self) -> list[dict[str, Any]]:
+        """The verdict lines, in order (reports and tests read them)."""
+        if not self.path.is_file():
+            return []
+        found = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and entry.get("event") in VERDICT_EVENTS:
+                found.append(entry)
+        return found
 
     def pending_changes(self) -> int:
         """How many patches the journal would leave applied after a replay."""

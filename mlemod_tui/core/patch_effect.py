@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.runtime import format_seconds
 from mlemod_tui.errors import MlemodError
 
@@ -34,7 +35,7 @@ class PatchEffect:
     """Before and after one applied patch; ``after`` is None until its cells ran again."""
 
     patch_id: str
-    kind: str
+    kind: RepairKind
     source: str
     cells: tuple[int, ...]
     before: Measure
@@ -45,19 +46,18 @@ class PatchEffect:
         before, after = self.before, self.after
         if after is None:
             return None
-        if self.kind == "error-repair":
+        if self.kind == RepairKind.ERROR_REPAIR:
             return not after.failed
-        if self.kind == "runtime-reduction":
+        if self.kind == RepairKind.RUNTIME_REDUCTION:
             if after.failed:
                 return False
             if before.seconds is None or after.seconds is None:
                 return None
             return after.seconds < before.seconds
-        if self.kind == "score-calibration":
-            if before.difference is None or after.difference is None:
-                return None
-            return abs(after.difference) < abs(before.difference)
-        return None
+        # score-calibration
+        if before.difference is None or after.difference is None:
+            return None
+        return abs(after.difference) < abs(before.difference)
 
     def describe(self) -> str:
         """One line: the comparison, and the verdict when it is known."""
@@ -78,7 +78,7 @@ class PatchEffect:
         after = self.after
         if after is not None and after.failed:
             return "the cell still fails"
-        if self.kind == "runtime-reduction":
+        if self.kind == RepairKind.RUNTIME_REDUCTION:
             slower = after is not None and (after.seconds or 0.0) > (self.before.seconds or 0.0)
             return "slower" if slower else "not faster"
         return "no closer to the reference"
@@ -86,7 +86,7 @@ class PatchEffect:
     def to_json(self) -> dict[str, Any]:
         return {
             "patch": self.patch_id,
-            "kind": self.kind,
+            "kind": str(self.kind),
             "source": self.source,
             "cells": list(self.cells),
             "before": asdict(self.before),

@@ -19,6 +19,7 @@ from mlemod_tui.core.execution import (
     RunEvent,
     RunResult,
 )
+from mlemod_tui.core.freshness import KernelHistory
 from mlemod_tui.core.history import AppliedPatch, PatchHistory
 from mlemod_tui.core.journal import Journal, ReplayResult
 from mlemod_tui.core.kernel import KernelSession
@@ -88,6 +89,8 @@ class NotebookSession:
         self.effects: list[PatchEffect] = []
         self._measuring: tuple[PatchEffect, set[int]] | None = None
         self.runner.subscribe(self._measure_effect)
+        self.kernel_history = KernelHistory()  # what ran since the kernel started
+        self.runner.subscribe(self.kernel_history.record)
 
     @functools.cached_property
     def reference(self) -> Score | None:
@@ -107,6 +110,7 @@ class NotebookSession:
 
     async def start(self) -> None:
         await self.kernel.start()
+        self.kernel_history.reset()
 
     async def stop(self) -> None:
         await self.kernel.shutdown()
@@ -114,6 +118,11 @@ class NotebookSession:
     async def restart(self) -> None:
         """A fresh kernel; today's records stay on screen, the namespace is empty."""
         await self.kernel.restart()
+        self.kernel_history.reset()
+
+    def kernel_differs_from_fresh(self) -> str:
+        """Why the kernel's namespace is not what a fresh run would give ("" when it is)."""
+        return self.kernel_history.differs_from_fresh(self.notebook)
 
     async def interrupt(self) -> None:
         await self.runner.interrupt()

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from mlemod_tui.assist.assistant import Assistant
-from mlemod_tui.assist.proposal import ProposalKind
 from mlemod_tui.core.execution import RunResult
 from mlemod_tui.core.history import AppliedPatch, build_applied
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.core.support_files import describe_target, is_support_id
 from mlemod_tui.errors import MlemodError
@@ -83,23 +83,23 @@ class ProposalActions(_Base):
                 self.notify("No failed cell to repair.", timeout=4)
                 return
             index = failures[0]
-        self._review("error-repair", index)
+        self._review(RepairKind.ERROR_REPAIR, index)
 
     def action_propose_runtime(self) -> None:
         today = self.session.today_seconds()
         if not today:
             self.notify("Run cells first: runtime proposals need today's timings.", timeout=4)
             return
-        self._review("runtime-reduction", max(today, key=today.__getitem__))
+        self._review(RepairKind.RUNTIME_REDUCTION, max(today, key=today.__getitem__))
 
     def action_propose_score(self) -> None:
         reference = self.session.reference
         if reference is None or reference.cell_index < 0:
             self.notify("No stored score to calibrate toward (--metric / --target).", timeout=5)
             return
-        self._review("score-calibration", reference.cell_index)
+        self._review(RepairKind.SCORE_CALIBRATION, reference.cell_index)
 
-    def _review(self, kind: ProposalKind, index: int) -> None:
+    def _review(self, kind: RepairKind, index: int) -> None:
         if self._run_in_progress:
             self.notify("A run is in progress: wait or interrupt it (i) first.", timeout=4)
             return

@@ -21,9 +21,10 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mlemod_tui.assist.assistant import Assistant
-from mlemod_tui.assist.proposal import Proposal, ProposalKind
+from mlemod_tui.assist.proposal import Proposal
 from mlemod_tui.assist.proposer import ProposalOutcome
 from mlemod_tui.core.patch import Hunk, PatchError, apply_patch
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.core.support_files import current_text, describe_target, is_support_id
 from mlemod_tui.errors import MlemodError
@@ -56,7 +57,7 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
     ]
 
     def __init__(
-        self, session: NotebookSession, assistant: Assistant, kind: ProposalKind, index: int
+        self, session: NotebookSession, assistant: Assistant, kind: RepairKind, index: int
     ) -> None:
         super().__init__()
         self.session = session
