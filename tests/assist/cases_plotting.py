@@ -81,6 +81,22 @@ MATPLOTLIB = [
         name="surplus",
     ),
     Case(
+        "mpl-animation-blit-returns",
+        "from matplotlib import animation\nfig, ax = plt.subplots()\nline, = ax.plot([], [])\n"
+        "def init():\n    line.set_data([], [])\n"
+        "def update(n):\n    line.set_data([0, n], [0, n])\n"
+        "anim = animation.FuncAnimation(fig, update, init_func=init, frames=3, blit=True)\n"
+        "fig.canvas.draw()",
+        "from matplotlib import animation\nfig, ax = plt.subplots()\nline, = ax.plot([], [])\n"
+        "def init():\n    line.set_data([], [])\n"
+        "def update(n):\n    line.set_data([0, n], [0, n])\n"
+        "anim = animation.FuncAnimation(fig, update, init_func=init, frames=3, blit=False)\n"
+        "fig.canvas.draw()",
+        M,
+        error=("RuntimeError", "When blit=True, the init_func must return"),
+        check="anim._blit is False",
+    ),
+    Case(
         "mpl-style-seaborn",
         "plt.style.use('seaborn-whitegrid')",
         "plt.style.use('seaborn-v0_8-whitegrid')",

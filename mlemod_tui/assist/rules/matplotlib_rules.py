@@ -290,6 +290,22 @@ class EmptyScatterColour(RuleTransformer):
         return updated_node.with_changes(args=args)
 
 
+class AnimationWithoutBlit(RuleTransformer):
+    """Crash-only: ``FuncAnimation(..., blit=True)`` whose ``init_func`` or ``func`` returns no
+    artists. matplotlib now refuses it when the figure is first drawn (after the cell's last
+    line, so no line of the cell is in the traceback); blitting only makes redraws faster,
+    so ``blit=False`` draws the same frames."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if self.ctx.crash is None or call_name(original_node) != "FuncAnimation":
+            return updated_node
+        blit = kwarg(original_node, "blit")
+        if blit is None or not (isinstance(blit.value, cst.Name) and blit.value.value == "True"):
+            return updated_node
+        self.hit(original_node)
+        return set_kwarg(updated_node, "blit", "False")
+
+
 class TicklabelsToTicks(RuleTransformer):
     """Crash-only: more or fewer labels than ticks. matplotlib before 3.5 paired them with
     ``zip``: surplus labels were dropped, ticks without one stayed blank. The fix does the
@@ -576,6 +592,21 @@ RULES: list[Rule] = [
         crash=Crash(
             ("ValueError",),
             r"The number of FixedLocator locations \(\d+\).*does not match the number of labels",
+        ),
+        crash_only=True,
+    ),
+    Rule(
+        id="mpl-animation-blit-returns",
+        library="matplotlib",
+        changed_in="3.x (checked when first drawn)",
+        kind="crash",
+        summary="a blitted `FuncAnimation` whose functions return nothing is refused",
+        replacement="`blit=False` (the same frames, redrawn whole), or return the artists",
+        triggers=(r"FuncAnimation\(",),
+        transformer=factory(AnimationWithoutBlit),
+        crash=Crash(
+            ("RuntimeError",),
+            r"When blit=True, the init_func must return|The animation function must return",
         ),
         crash_only=True,
     ),

@@ -227,7 +227,7 @@ class ModeKeepdims(RuleTransformer):
         return set_kwarg(updated_node, "keepdims", "True")
 
 
-_NUMPY_REEXPORTS = (
+NUMPY_REEXPORTS = (
     "interp",
     "array",
     "zeros",
@@ -277,7 +277,7 @@ _NUMPY_REEXPORTS = (
     "transpose",
 )
 
-_REEXPORTED = "|".join(_NUMPY_REEXPORTS)
+_REEXPORTED = "|".join(NUMPY_REEXPORTS)
 
 RULES: list[Rule] = [
     Rule(
@@ -362,7 +362,7 @@ RULES: list[Rule] = [
         triggers=(
             rf"\b(?:scipy|sp)\.(?:{_REEXPORTED})\b|from\s+scipy\s+import\s[^\n]*\b(?:{_REEXPORTED})\b",
         ),
-        transformer=moved({f"scipy.{n}": f"numpy.{n}" for n in _NUMPY_REEXPORTS}),
+        transformer=moved({f"scipy.{n}": f"numpy.{n}" for n in NUMPY_REEXPORTS}),
         crash=Crash(_IE + ("AttributeError",), r"(?:from|[Mm]odule) 'scipy'"),
     ),
     Rule(
