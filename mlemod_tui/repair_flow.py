@@ -223,6 +223,20 @@ class RepairFlow:
         """``removes `threshold`, used by cell 6``: shown in review, refused unattended."""
         return removes_needed_names(self.session, change)
 
+    def harm_of(self, proposal: Proposal) -> str:
+        """:meth:`harm` of the whole proposal, every hunk accepted ("" when it does not apply)."""
+        try:
+            change = build_applied(
+                self.session.notebook,
+                proposal.patch,
+                kind=proposal.kind,
+                source=proposal.source,
+                rationale=proposal.rationale,
+            )
+        except PatchError:
+            return ""
+        return self.harm(change)
+
     def refused_before(self, change: AppliedPatch) -> str:
         """Why this very change was refused or rolled back before ("" when it was not)."""
         return self._refused.get(change.diff, "")
@@ -262,13 +276,15 @@ class RepairFlow:
         return await self.verify(self.apply(problem, change))
 
     async def roll_back(self, applied: Applied, verdict: Verdict) -> RunResult:
-        """Undo a patch that did not verify (exact, journaled) and re-run from where it was."""
+        """Undo a patch that did not verify (exact, journaled) and run the notebook again from
+        a fresh kernel: the patched code left names behind (``model = Ridge()``), and the next
+        attempt must see the original failure, not one that those names hide."""
         problem, change = applied.problem, applied.change
         self.session.undo()
         self._refused[change.diff] = f"rolled back: {verdict.reason}"
         self.session.journal.note("rolled back", change, verdict.reason)
         self._emit(PatchRolledBack(problem, change, verdict.reason))
-        return await self._rerun(problem.kind, change.cell_ids, problem.index)
+        return await self.clean_run()
 
     async def clean_run(self) -> RunResult:
         """A fresh kernel, every code cell in the session's order: the run whose verdict counts."""

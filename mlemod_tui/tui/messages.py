@@ -15,6 +15,7 @@ from mlemod_tui.core.execution import (
     RunResult,
 )
 from mlemod_tui.core.kernel import KernelEvent
+from mlemod_tui.repair_events import FlowEvent
 
 
 class CellRunStarted(Message):
@@ -62,3 +63,11 @@ def message_for(event: RunEvent) -> Message:
     if isinstance(event, RunFinished):
         return RunCompleted(event.result)
     raise TypeError(f"unknown run event {event!r}")
+
+
+class FlowEventReceived(Message):
+    """A repair flow event (proposal ready, patch applied, verified, rolled back, clean run)."""
+
+    def __init__(self, event: FlowEvent) -> None:
+        super().__init__()
+        self.event = event

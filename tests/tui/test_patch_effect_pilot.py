@@ -6,6 +6,7 @@ from __future__ import annotations
 from mlemod_tui.assist.proposal import Proposal
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.patch import Patch, diff_sources
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.tui.screens.notebook_screen import NotebookScreen
 from mlemod_tui.tui.screens.review_screen import ReviewAnswer
 from tests.tui.conftest import make_app
@@ -25,9 +26,10 @@ async def test_a_slower_runtime_patch_says_it_did_not_help(write_notebook) -> No
         assert isinstance(screen, NotebookScreen)
         cell = app.session.notebook.cells[1]
         patch = Patch((diff_sources(cell.id, source_text(cell), "time.sleep(0.6)"),))
-        proposal = Proposal("runtime-reduction", cell.id, patch, "n_jobs=-1", "rule:sklearn-n-jobs")
+        proposal = Proposal(RepairKind.RUNTIME_REDUCTION, cell.id, patch, "n_jobs=-1", "rule:sklearn-n-jobs")
         seen.clear()
-        screen._apply(ReviewAnswer(proposal, {(cell.id, 0)}))
+        problem = screen.flow.problem_for(RepairKind.RUNTIME_REDUCTION, 1)
+        screen.apply_answer(problem, ReviewAnswer(proposal, {(cell.id, 0)}))
         await _wait_for(lambda: any(n.title == "Patch did not help" for n in app._notifications), pilot, 20)
         said = next(n for n in app._notifications if n.title == "Patch did not help").message
         assert said.startswith("rule:sklearn-n-jobs: cell 1 ")

@@ -14,6 +14,7 @@ from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.notebook_screen import NotebookScreen
 from mlemod_tui.tui.screens.review_screen import ReviewScreen
 from mlemod_tui.tui.widgets.cell_list import CellList
+from mlemod_tui.tui.widgets.verdict_bar import VerdictBar
 from tests.fake_ollama import FakeOllama
 from tests.tui.conftest import make_app
 from tests.tui.test_app_pilot import SIZE, _completed, _kernel_ready, _wait_for, plain
@@ -46,12 +47,12 @@ async def test_model_proposal_reviewed_applied_rerun_and_undone(write_notebook) 
             prompt = server.chat_requests()[0]["messages"][-1]["content"]
             assert "valuez" in prompt  # the failing cell reached the model
             seen.clear()
-            await pilot.press("a", "ctrl+s")  # accept the hunk, apply it: the cell re-runs
-            await _wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot, 20)
+            await pilot.press("a", "ctrl+s")  # accept the hunk, apply it: the flow re-runs from it
             assert source_text(app.session.notebook.cells[1]).startswith("mean = sum(values) / len(values)")
-            await pilot.click("#answer-continue")
             await _wait_for(lambda: app.screen.query_one(CellList).status_of(2) == "ok", pilot, 20)
             assert isinstance(app.screen, NotebookScreen)
+            await _wait_for(lambda: "kept qwen2.5-coder:7b" in plain(app.screen.query_one(VerdictBar)), pilot, 10)
+            assert "u undoes it" in plain(app.screen.query_one(VerdictBar))
             await pilot.press("u")  # undo restores the exact previous source
             assert source_text(app.session.notebook.cells[1]) == CELLS[1]
             assert app.session.journal.pending_changes() == 0

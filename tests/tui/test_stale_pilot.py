@@ -10,7 +10,6 @@ from textual.widgets import Static
 
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.core.notebook import source_text
-from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.notebook_screen import NotebookScreen
 from mlemod_tui.tui.screens.review_screen import ReviewScreen
 from mlemod_tui.tui.widgets.cell_list import CellList
@@ -44,10 +43,8 @@ async def test_undo_marks_the_cell_stale_and_the_panels_say_so(tmp_path: Path) -
         review = app.screen
         assert isinstance(review, ReviewScreen)
         await _wait_for(lambda: review.proposal is not None, pilot, 15)
-        await pilot.press("a", "ctrl+s")
-        await _wait_for(lambda: isinstance(app.screen, ConfirmScreen), pilot, 20)
         seen.clear()
-        await pilot.click("#answer-continue")
+        await pilot.press("a", "ctrl+s")  # applied, then verified from the patched cell on
         await _wait_for(_completed(seen), pilot, 20)
         screen = app.screen
         assert isinstance(screen, NotebookScreen)

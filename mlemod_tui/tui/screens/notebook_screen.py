@@ -1,7 +1,8 @@
-"""The main screen: cell list, cell view, runtime and score panels, kernel bar.
+"""The main screen: cell list, cell view, runtime and score panels, kernel bar, verdict line.
 
-Keys become session commands run in workers; core events come back as messages and are
-rendered. The screen keeps no business state of its own beyond what is on display.
+Keys become session and repair-flow commands run in workers; core and flow events come back
+as messages and are rendered. The screen keeps no business state of its own beyond what is on
+display: which problem to fix, how a patch is verified and whether it helped are the flow's.
 """
 
 from __future__ import annotations
@@ -21,13 +22,26 @@ from textual.worker import Worker, WorkerState
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.rules import scan_notebook
 from mlemod_tui.core.environment import query_local_gpus
-from mlemod_tui.core.execution import RunEvent
+from mlemod_tui.core.execution import RunEvent, RunResult
+from mlemod_tui.core.history import AppliedPatch
+from mlemod_tui.core.patch import PatchError
+from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.session import NotebookSession
+from mlemod_tui.core.support_files import is_support_id
 from mlemod_tui.errors import MlemodError
+from mlemod_tui.repair_events import (
+    FlowEvent,
+    PatchApplied,
+    PatchNotVerified,
+    PatchVerified,
+    Problem,
+)
+from mlemod_tui.repair_flow import RepairFlow
 from mlemod_tui.tui.messages import (
     CellOutputReceived,
     CellRunFinished,
     CellRunStarted,
+    FlowEventReceived,
     KernelDeathReported,
     RunCompleted,
     message_for,
@@ -35,7 +49,16 @@ from mlemod_tui.tui.messages import (
 from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.help_screen import HelpScreen
 from mlemod_tui.tui.screens.help_sections import help_sections
-from mlemod_tui.tui.screens.proposal_actions import ProposalActions
+from mlemod_tui.tui.screens.model_offer import check_model, say_where_the_model_is
+from mlemod_tui.tui.screens.notebook_bindings import (
+    NOTEBOOK_BINDINGS,
+    PROPOSAL_KEYS,
+    RUN_ALL_TOOLTIPS,
+)
+from mlemod_tui.tui.screens.order_offer import offer_stored_order, toggle_order
+from mlemod_tui.tui.screens.quit_offer import ask_before_quit
+from mlemod_tui.tui.screens.resume_offer import offer_resume
+from mlemod_tui.tui.screens.review_screen import ReviewAnswer, ReviewScreen
 from mlemod_tui.tui.widgets.cell_list import CellList
 from mlemod_tui.tui.widgets.cell_view import CellView
 from mlemod_tui.tui.widgets.kernel_bar import KernelBar
@@ -43,45 +66,14 @@ from mlemod_tui.tui.widgets.layout import compact_footer
 from mlemod_tui.tui.widgets.panel_summary import PanelSummary
 from mlemod_tui.tui.widgets.runtime_panel import RuntimePanel
 from mlemod_tui.tui.widgets.score_panel import ScorePanel
+from mlemod_tui.tui.widgets.verdict_bar import VerdictBar
 
 ELAPSED_REFRESH_SECONDS = 0.25
 GPU_REFRESH_SECONDS = 2.0
 
-NOTEBOOK_BINDINGS = [
-    # Most needed first: below 120 columns the footer shows as many as fit, from the left.
-    Binding("r", "run_cell", "Run cell", tooltip="run the selected cell"),
-    Binding("a", "run_all", "Run all", tooltip="run every code cell (in the run order shown on the kernel bar)"),
-    Binding("e", "propose_repair", "Repair", tooltip="propose an error repair for the selected failed cell"),
-    Binding("i", "interrupt", "Interrupt", tooltip="interrupt the running cell"),
-    Binding("u", "undo", "Undo", tooltip="undo the last applied patch (exact previous source)"),
-    Binding("s", "save", "Save", tooltip="save the notebook atomically to the output path"),
-    Binding("question_mark,f1", "help", "Help", key_display="?", tooltip="this list of keys"),
-    Binding("q", "quit", "Quit", tooltip="quit (asks when there is unsaved work)"),
-    Binding("t", "run_to", "To here", tooltip="run from the top down to the selected cell"),
-    Binding("f", "run_from", "From here", tooltip="run the selected cell and all after it"),
-    Binding("K", "restart_kernel", "Restart", tooltip="restart the kernel (asks first)"),
-    Binding("o", "toggle_outputs", "Outputs", tooltip="show or hide the cell's outputs"),
-    Binding("n", "next_failure", "Next fail", tooltip="jump to the next failing cell", show=False),
-    Binding("p", "previous_failure", "Prev fail", tooltip="jump to the previous failing cell", show=False),
-    Binding("b", "propose_runtime", "Speed up", tooltip="propose a runtime reduction (budget)", show=False),
-    Binding("c", "propose_score", "Calibrate", tooltip="propose a score calibration toward the reference", show=False),
-    Binding("O", "toggle_order", "Order", tooltip="run all in the stored execution order or top-down", show=False),
-    Binding("U", "redo", "Redo", tooltip="redo the last undone patch", show=False),
-    Binding(
-        "v",
-        "toggle_panels",
-        "Panels",
-        tooltip="show or hide the runtime and score panels (below 120 columns they take the cell list's place)",
-        show=False,
-    ),
-]
-RUN_ALL_TOOLTIPS = {
-    "top-down": "run every code cell from the top (O switches the order)",
-    "stored": "run every code cell in the stored execution order (O switches the order)",
-}
 
 
-class NotebookScreen(ProposalActions, Screen[None]):
+class NotebookScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = list(NOTEBOOK_BINDINGS)
 
     def __init__(
@@ -96,6 +88,7 @@ class NotebookScreen(ProposalActions, Screen[None]):
         super().__init__()
         self.session = session
         self.assistant = assistant or Assistant(None)
+        self.flow = RepairFlow(session, self.assistant)
         self.animations = animations
         self.clock = clock
         self.autostart = autostart
@@ -104,12 +97,14 @@ class NotebookScreen(ProposalActions, Screen[None]):
         self._order_known = False  # the order report is computed off the UI thread
         self._quit_question: ConfirmScreen | None = None
         session.subscribe(self._forward)
+        self.flow.subscribe(self._forward_flow)
 
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         notebook = self.session.notebook
         yield KernelBar(id="kernel-bar")
+        yield VerdictBar(id="verdict-bar")
         yield PanelSummary(id="panel-summary")
         with Horizontal(id="main"):
             yield CellList(notebook, spinner=self.animations, id="cell-list")
@@ -137,7 +132,7 @@ class NotebookScreen(ProposalActions, Screen[None]):
             self._show_cell(first_code)
         self._refresh_kernel_bar()
         self.call_after_refresh(self.find_reference_score)
-        self.say_where_the_model_is()
+        say_where_the_model_is(self.app, self.session, self.assistant)
         if self.animations:
             self.set_interval(ELAPSED_REFRESH_SECONDS, self._tick)
             self.set_interval(GPU_REFRESH_SECONDS, self._refresh_gpu)
@@ -145,7 +140,7 @@ class NotebookScreen(ProposalActions, Screen[None]):
             self.start_kernel()
             self.check_model()
         if self.session.journal.pending_changes():
-            self.call_after_refresh(self._offer_resume)
+            self.call_after_refresh(offer_resume, self.app, self.session, self._show_replayed)
 
     # -- core events -> messages -> widgets ---------------------------------------------
 
@@ -190,7 +185,24 @@ class NotebookScreen(ProposalActions, Screen[None]):
             self._show_cell(failure.index)
         self._refresh_kernel_bar()
         self._refresh_panels()
+        self.query_one(VerdictBar).show_freshness(self.session.kernel_differs_from_fresh())
         self._offer_proposal(message.result)
+
+    # -- repair flow events -> the verdict line ------------------------------------------
+
+    def _forward_flow(self, event: FlowEvent) -> None:
+        self.post_message(FlowEventReceived(event))
+
+    def on_flow_event_received(self, message: FlowEventReceived) -> None:
+        event = message.event
+        if isinstance(event, PatchApplied):
+            self._after_patch(event.change)
+        effect = None
+        if isinstance(event, PatchVerified | PatchNotVerified):
+            effect = self.session.effect_of(event.change.id)
+        bar = self.query_one(VerdictBar)
+        bar.show_event(event, effect.describe() if effect is not None and effect.after is not None else "")
+        bar.show_freshness(self.session.kernel_differs_from_fresh())
 
     def on_cell_list_cell_selected(self, message: CellList.CellSelected) -> None:
         self._show_cell(message.index)
@@ -269,27 +281,132 @@ class NotebookScreen(ProposalActions, Screen[None]):
             return
         if self._quit_question is not None and self._quit_question in self.app.screen_stack:
             return  # already asking (q, ctrl+q, ctrl+c and the palette all come here)
+        self._quit_question = ask_before_quit(self.app, self.session, self.action_save)
 
-        def answered(answer: str | None) -> None:
-            if answer == "save":
-                self.action_save()
-                if not self.session.dirty:
-                    self.app.exit(0)
-            elif answer == "discard":
-                self.app.exit(0)
+    # -- repair: ask, review, apply through the flow, undo, clean run --------------------
 
-        plan = self.session.save_plan()
-        if plan.loses_results:  # "Save and quit" would replace more results with fewer
-            question = (
-                f"This session: {plan.contents()}. {plan.conflict()} Quit and keep that file? "
-                "The patches stay in the journal and are offered again when you reopen the notebook."
-            )
-            answers = [("discard", "Quit, keep the saved file"), ("cancel", "Cancel")]
-        else:
-            question = f"Unsaved: {plan.contents()}. Save to {plan.path} first?"
-            answers = [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")]
-        self._quit_question = ConfirmScreen(question, answers)
-        self.app.push_screen(self._quit_question, answered)
+    def _offer_proposal(self, result: RunResult) -> None:
+        """Say which key asks for a proposal fitting what just happened (the flow decides)."""
+        problem = self.flow.next_problem(result)
+        if problem is None or problem.index is None:
+            return
+        key = PROPOSAL_KEYS[problem.kind]
+        self.notify(f"{problem.description}: press {key} for a {problem.kind} proposal.", timeout=8)
+
+    def action_propose_repair(self) -> None:
+        index = self._selected()
+        run = self.session.runner.runs.get(index)
+        if run is None or run.error is None:
+            failures = self.session.failing_indices()
+            if not failures:
+                self.notify("No failed cell to repair.", timeout=4)
+                return
+            index = failures[0]
+        self._review(self.flow.problem_for(RepairKind.ERROR_REPAIR, index))
+
+    def action_propose_runtime(self) -> None:
+        today = self.session.today_seconds()
+        if not today:
+            self.notify("Run cells first: runtime proposals need today's timings.", timeout=4)
+            return
+        self._review(self.flow.problem_for(RepairKind.RUNTIME_REDUCTION, max(today, key=today.__getitem__)))
+
+    def action_propose_score(self) -> None:
+        reference = self.session.reference
+        if reference is None or reference.cell_index < 0:
+            self.notify("No stored score to calibrate toward (--metric / --target).", timeout=5)
+            return
+        self._review(self.flow.problem_for(RepairKind.SCORE_CALIBRATION, reference.cell_index))
+
+    def _review(self, problem: Problem) -> None:
+        if self._run_in_progress:
+            self.notify("A run is in progress: wait or interrupt it (i) first.", timeout=4)
+            return
+
+        def reviewed(answer: ReviewAnswer | None) -> None:
+            if answer is not None:
+                self.apply_answer(problem, answer)
+
+        self.app.push_screen(ReviewScreen(self.flow, problem), reviewed)
+
+    def apply_answer(self, problem: Problem, answer: ReviewAnswer) -> None:
+        """Apply what the person accepted, then let the flow verify it (its events render)."""
+        try:
+            change = self.flow.prepare(answer.proposal, accepted=answer.accepted, edited=answer.edited)
+        except PatchError as exc:
+            self.notify(str(exc), title="Not applied", severity="error", timeout=10)
+            return
+        if self.session.kernel.state != "idle" or self._run_in_progress:
+            self.flow.apply(problem, change)  # verified by the next run
+            return
+        self._start_run(lambda _index: self.flow.apply_and_verify(problem, change), 0)
+
+    def action_undo(self) -> None:
+        self._history_step(self.session.undo(), "undid", "Nothing to undo.")
+
+    def action_redo(self) -> None:
+        self._history_step(self.session.redo(), "redid", "Nothing to redo.")
+
+    def _history_step(self, change: AppliedPatch | None, done: str, nothing: str) -> None:
+        if change is None:
+            self.notify(nothing, timeout=3)
+            return
+        first = self._after_patch(change)
+        self.query_one(VerdictBar).show_verdict(None, f"{done} {change.source} on cell {first}")
+        stale = first in self.session.runner.stale_indices()
+        note = " Its results are another source's (↻) until it runs again (r)." if stale else ""
+        self.notify(f"{done.capitalize()} {change.source} on cell {first}.{note}", timeout=6)
+
+    def action_clean_run(self) -> None:
+        """Restart and run all in the session's order: what a fresh kernel gives."""
+        self._start_run(lambda _index: self.flow.clean_run(), 0)
+
+    def action_restore_faithful(self) -> None:
+        """The runtime reductions' faithful cells back, then a clean run: the final run."""
+        restored = self.flow.restore_faithful()
+        if not restored:
+            self.notify("No runtime reduction to restore: the cells are the author's.", timeout=4)
+            return
+        for change in restored:
+            self._after_patch(change)
+        self.query_one(VerdictBar).show_verdict(None, f"the author's cells are back ({len(restored)} restored)")
+        self.action_clean_run()
+
+    def _after_patch(self, change: AppliedPatch) -> int:
+        """Refresh what a patch, undo or redo touched; returns its first cell index."""
+        notebook = self.session.notebook
+        indices = sorted(notebook.index_of(cid) for cid in change.cell_ids if not is_support_id(cid))
+        if not indices:  # only helper modules changed: stay on the cell that crashed
+            indices = [self._selected()]
+        cells = self.query_one(CellList)
+        for index in indices:
+            cells.refresh_source(index, patched=notebook.cells[index].id in self.session.patched_cells)
+        self._refresh_staleness()
+        self._refresh_panels()
+        cells.select(indices[0])
+        self._show_cell(indices[0])
+        self.rescan_erosions()
+        self.query_one(VerdictBar).show_freshness(self.session.kernel_differs_from_fresh())
+        return indices[0]
+
+    def _show_replayed(self, changes: list[AppliedPatch]) -> None:
+        for change in changes:
+            self._after_patch(change)
+
+    def action_toggle_order(self) -> None:
+        order = toggle_order(self.session)
+        self._refresh_kernel_bar()
+        self.notify(f"Run all follows the {order} order.", timeout=4)
+
+    def _show_order_problems(self) -> None:
+        """An out-of-order notebook: mark the cells and offer the stored execution order."""
+        self._order_known = True
+        self._show_predictions()
+        offer_stored_order(self.app, self.session, self._refresh_kernel_bar)
+
+    @work(group="model", exit_on_error=False)
+    async def check_model(self) -> None:
+        await check_model(self.app, self.assistant)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim Interrupt in the footer when nothing runs. Run keys stay live so that pressing

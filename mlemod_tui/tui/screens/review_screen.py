@@ -2,8 +2,9 @@
 
 Rules answer at once; otherwise the model's answer streams in live, then becomes a coloured
 diff. The person accepts or rejects each hunk (or all), edits the resulting cell, or asks
-again with their own instruction. The screen dismisses with the decision; the notebook screen
-applies it.
+again with their own instruction (the model is told which hunks they rejected). Proposals come
+from the repair flow; the screen dismisses with the decision and the notebook screen has the
+flow apply and verify it.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.proposal import Proposal
 from mlemod_tui.assist.proposer import ProposalOutcome
 from mlemod_tui.core.patch import Hunk, PatchError, apply_patch
-from mlemod_tui.core.repair_kind import RepairKind
-from mlemod_tui.core.session import NotebookSession
 from mlemod_tui.core.support_files import current_text, describe_target, is_support_id
-from mlemod_tui.errors import MlemodError
+from mlemod_tui.repair_events import Problem
+from mlemod_tui.repair_flow import RepairFlow
 from mlemod_tui.tui.screens.edit_screen import EditScreen, InstructionScreen
 from mlemod_tui.tui.widgets.layout import compact_footer
 from mlemod_tui.tui.wording import clause, sentence
@@ -56,14 +55,15 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         Binding("m", "ask_model", "Ask model", tooltip="ask the model (when the rules gave no proposal)"),
     ]
 
-    def __init__(
-        self, session: NotebookSession, assistant: Assistant, kind: RepairKind, index: int
-    ) -> None:
+    def __init__(self, flow: RepairFlow, problem: Problem) -> None:
         super().__init__()
-        self.session = session
-        self.assistant = assistant
-        self.kind = kind
-        self.index = index
+        assert problem.index is not None  # the notebook screen asks only about a cell
+        self.flow = flow
+        self.problem = problem
+        self.session = flow.session
+        self.assistant = flow.assistant
+        self.kind = problem.kind
+        self.index = problem.index
         self.proposal: Proposal | None = None
         # None: undecided. Hunks start undecided so that nothing is applied by default.
         self.decisions: dict[tuple[str, int], bool | None] = {}
@@ -100,9 +100,7 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
     ) -> None:
         outcome: ProposalOutcome | None = None
         if use_rules:
-            outcome = await self.assistant.rules(
-                self.session, self.kind, self.index, support_files=True
-            )
+            outcome = await self.flow.propose(self.problem, model=False)
             self.hints = outcome.hints
             if outcome.proposal is not None or outcome.unfixable is not None:
                 self._show_outcome(outcome)
@@ -117,18 +115,9 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
         backend = self.assistant.backend
         assert backend is not None  # model_ready holds
         self._title(f"{self.kind} · cell {self.index} · asking {backend.model}…")
-        try:
-            outcome = await self.assistant.ask_model(
-                self.session,
-                self.kind,
-                self.index,
-                on_token=self._on_token,
-                hints=self.hints,
-                instruction=instruction,
-                previous_rejection=self.reason,
-            )
-        except MlemodError as exc:
-            outcome = ProposalOutcome(None, reason=str(exc))
+        outcome = await self.flow.propose(
+            self.problem, rules=False, hints=self.hints, instruction=instruction, on_token=self._on_token
+        )
         self._show_outcome(outcome)
 
     def _on_token(self, text: str) -> None:
@@ -169,7 +158,11 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
             self.refresh_bindings()
             return
         proposal = outcome.proposal
-        self.query_one("#review-rationale", Static).update(Text(proposal.rationale, style="italic"))
+        rationale = Text(proposal.rationale, style="italic")
+        harm = self.flow.harm_of(proposal)
+        if harm:  # the static def-use check: said before anything is applied
+            rationale.append(f"\n⚠ {harm}", style="bold yellow")
+        self.query_one("#review-rationale", Static).update(rationale)
         for key, _hunk in self._hunks():
             self.decisions[key] = None  # undecided: ctrl+s applies only what a/A accepted
         self._proposal_title()
@@ -310,8 +303,9 @@ class ReviewScreen(Screen[ReviewAnswer | None]):
     def action_ask_again(self) -> None:
         def asked(instruction: str | None) -> None:
             if instruction is not None:
-                if self.proposal is not None and not self.reason:
-                    self.reason = "the person rejected the previous proposal"
+                if self.proposal is not None:  # the model hears which hunks were rejected
+                    rejected = {key for key, ok in self.decisions.items() if ok is False}
+                    self.flow.person_rejected(self.proposal, rejected, instruction or None)
                 self.proposal = None
                 self.fetch(use_rules=False, instruction=instruction or None)
 
