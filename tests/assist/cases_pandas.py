@@ -31,6 +31,15 @@ PANDAS = [
         name="loc",
     ),
     Case(
+        "pandas-missing-labels",
+        "states = ['Texas', 'Utah']\nout = frame.loc[['a', 'b', 'c'], states]",
+        "states = ['Texas', 'Utah']\nout = frame.reindex(index=['a', 'b', 'c'], columns=states)",
+        P + "frame = pd.DataFrame({'Texas': [1, 2], 'Ohio': [3, 4]}, index=['a', 'c'])\n",
+        error=("KeyError", "not in index"),
+        check="out.shape == (3, 2) and out.loc['c', 'Texas'] == 2 and np.isnan(out.loc['b', 'Utah'])",
+        name="rows-and-columns",
+    ),
+    Case(
         "pandas-ambiguous-option",
         "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
         "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",
@@ -159,6 +168,55 @@ PANDAS = [
         P + "s = pd.Series([1, 2, 3], index=pd.MultiIndex.from_tuples([('a', 1), ('a', 2), ('b', 1)]))\n",
         error=("TypeError", "sum() got an unexpected keyword argument 'level'"),
         check="totals.to_dict() == {'a': 3, 'b': 3}",
+    ),
+    Case(
+        "pandas-level-reduction",
+        "totals = frame.sum(level='color', axis=1)",
+        "totals = frame.T.groupby(level='color').sum().T",
+        P
+        + "cols = pd.MultiIndex.from_arrays([['Ohio', 'Ohio', 'Colorado'], ['Green', 'Red', 'Green']],"
+        " names=['state', 'color'])\nframe = pd.DataFrame([[0, 1, 2], [3, 4, 5]], columns=cols)\n",
+        error=("TypeError", "sum() got an unexpected keyword argument 'level'"),
+        check="totals.to_dict() == {'Green': {0: 2, 1: 8}, 'Red': {0: 1, 1: 4}}",
+        name="across-columns",
+    ),
+    Case(
+        "pandas-groupby-axis-columns",
+        "totals = people.groupby(mapping, axis=1).sum()",
+        "totals = people.T.groupby(mapping).sum().T",
+        P + "people = pd.DataFrame(np.arange(6.0).reshape(2, 3), columns=list('abc'))\n"
+        "mapping = {'a': 'red', 'b': 'red', 'c': 'blue'}\n",
+        error=("TypeError", "groupby() got an unexpected keyword argument 'axis'"),
+        check="totals.to_dict() == {'blue': {0: 2.0, 1: 5.0}, 'red': {0: 1.0, 1: 7.0}}",
+    ),
+    Case(
+        "pandas-groupby-axis-columns",
+        "by_column = people.groupby(mapping, axis=1)\ntotals = by_column.sum()",
+        "by_column = people.T.groupby(mapping)\ntotals = by_column.sum().T",
+        P + "people = pd.DataFrame(np.arange(6.0).reshape(2, 3), columns=list('abc'))\n"
+        "mapping = {'a': 'red', 'b': 'red', 'c': 'blue'}\n",
+        error=("TypeError", "groupby() got an unexpected keyword argument 'axis'"),
+        check="totals.to_dict() == {'blue': {0: 2.0, 1: 5.0}, 'red': {0: 1.0, 1: 7.0}}",
+        name="kept-then-aggregated",
+    ),
+    Case(
+        "pandas-groupby-axis-columns",
+        "grouped = people.groupby(mapping, axis=1)\nparts = {k: list(g.columns) for k, g in grouped}",
+        "grouped = [(key, group.T) for key, group in people.T.groupby(mapping)]\n"
+        "parts = {k: list(g.columns) for k, g in grouped}",
+        P + "people = pd.DataFrame(np.arange(6.0).reshape(2, 3), columns=list('abc'))\n"
+        "mapping = {'a': 'red', 'b': 'red', 'c': 'blue'}\n",
+        error=("TypeError", "groupby() got an unexpected keyword argument 'axis'"),
+        check="parts == {'blue': ['c'], 'red': ['a', 'b']}",
+        name="iterated",
+    ),
+    Case(
+        "pandas-concat-join-axes",
+        "both = pd.concat([s1, s4], axis=1, join_axes=[['a', 'c', 'b']])",
+        "both = pd.concat([s1.reindex(['a', 'c', 'b']), s4.reindex(['a', 'c', 'b'])], axis=1)",
+        P + "s1 = pd.Series([0, 1], index=['a', 'b'])\ns4 = pd.Series([0, 1, 5], index=['a', 'b', 'f'])\n",
+        error=("TypeError", "concat() got an unexpected keyword argument 'join_axes'"),
+        check="list(both.index) == ['a', 'c', 'b'] and both.iloc[2].tolist() == [1.0, 1.0]",
     ),
     Case(
         "pandas-mpl-style-option",

@@ -295,8 +295,12 @@ def test_explanations_have_one_level_of_parentheses_and_no_empty_version() -> No
         assert f"{rule.changed_in})" not in head or "(" not in rule.changed_in, text
 
 
-def test_a_level_reduction_across_columns_is_not_rewritten_blind() -> None:
+def test_a_level_reduction_across_columns_groups_the_transposed_frame() -> None:
     """Corpus pydata-ch08: ``frame.sum(level='color', axis=1)`` must not become
-    ``frame.groupby(level='color').sum(axis=1)`` (that fails: the level is on the columns)."""
+    ``frame.groupby(level='color').sum(axis=1)`` (that fails: the level is on the columns);
+    the columns' level groups the rows of ``frame.T``. An axis the rule cannot read is left."""
     source = "import pandas as pd\nt = frame.sum(level='color', axis=1)\n"
-    assert apply_rules(source, ["pandas-level-reduction"]) == (source, [])
+    fixed = "import pandas as pd\nt = frame.T.groupby(level='color').sum().T\n"
+    assert apply_rules(source, ["pandas-level-reduction"]) == (fixed, ["pandas-level-reduction"])
+    unknown = "import pandas as pd\nt = frame.sum(level='color', axis=which)\n"
+    assert apply_rules(unknown, ["pandas-level-reduction"]) == (unknown, [])

@@ -296,6 +296,13 @@ def strip_parens(node: cst.BaseExpression) -> cst.BaseExpression:
 # --------------------------------------------------------------------------- call arguments
 
 
+def names_columns(axis: cst.BaseExpression) -> bool:
+    """``axis=1`` or ``axis='columns'`` (pandas' two spellings of "across columns")."""
+    if isinstance(axis, cst.Integer):
+        return axis.value == "1"
+    return string_value(axis) == "columns"
+
+
 def kwarg(call: cst.Call, name: str) -> cst.Arg | None:
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value == name:

@@ -97,6 +97,8 @@ class MissingLabels(RuleTransformer):
     def leave_Subscript(
         self, original_node: cst.Subscript, updated_node: cst.Subscript
     ) -> cst.BaseExpression:
+        if len(original_node.slice) == 2:
+            return self._rows_and_columns(original_node, updated_node)
         index = original_node.slice[0].slice if len(original_node.slice) == 1 else None
         if not isinstance(index, cst.Index):
             return updated_node
@@ -117,6 +119,29 @@ class MissingLabels(RuleTransformer):
         self.hit(original_node)
         new_key = updated_node.slice[0].slice.value  # type: ignore[attr-defined]
         return expr("__t__.reindex(__k__)", t=target, k=new_key)
+
+    def _rows_and_columns(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        """``df.loc[rows, columns]`` with list-like keys (or a bare ``:``) ->
+        ``df.reindex(index=rows, columns=columns)``."""
+        holder = updated_node.value
+        if not (isinstance(holder, cst.Attribute) and holder.attr.value == "loc"):
+            return updated_node
+        axes: list[str] = []
+        for name, element in zip(("index", "columns"), updated_node.slice, strict=True):
+            key = element.slice
+            if isinstance(key, cst.Slice) and key.lower is None and key.upper is None:
+                continue
+            if not isinstance(key, cst.Index) or not isinstance(key.value, (cst.Name, cst.List)):
+                return updated_node
+            axes.append(f"{name}={cst.Module([]).code_for_node(key.value)}")
+        if not axes or not self.on_failing_line(original_node):
+            return updated_node
+        if isinstance(self.parent(), (cst.AssignTarget, cst.Del)):
+            return updated_node
+        self.hit(original_node)
+        return expr(f"__t__.reindex({', '.join(axes)})", t=holder.value)
 
 
 class CategoricalReplace(RuleTransformer):

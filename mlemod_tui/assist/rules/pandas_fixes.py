@@ -16,6 +16,7 @@ from mlemod_tui.assist.rules.cst_tools import (
     is_true,
     kwarg,
     make_kwarg,
+    names_columns,
     parse_expression,
     positional,
     qualified,
@@ -722,12 +723,18 @@ class LevelReduction(RuleTransformer):
         if qualified(original_node.func.value, self.ctx) is not None:  # type: ignore[attr-defined]
             return updated_node  # np.sum(..., level=) is not a pandas reduction
         axis = kwarg(updated_node, "axis")
-        if axis is not None and not (isinstance(axis.value, cst.Integer) and axis.value.value == "0"):
-            # across columns the grouping is of the transposed frame (``.T.groupby(...)``):
-            # not rewritten blind
+        across = axis is not None and names_columns(axis.value)
+        if axis is not None and not across and not (
+            isinstance(axis.value, cst.Integer) and axis.value.value == "0"
+        ):
             self.hit(original_node, fixed=False, note="For `axis=1`: `df.T.groupby(level=...).sum().T`.")
             return updated_node
-        rest = remove_kwargs(updated_node, ["level"])
+        rest = remove_kwargs(updated_node, ["level", "axis"] if across else ["level"])
         self.hit(original_node)
-        grouped = expr("__r__.groupby(level=__l__)", r=atom(updated_node.func.value), l=level.value)
-        return rest.with_changes(func=cst.Attribute(value=grouped, attr=cst.Name(name or "sum")))
+        # across columns: group the transposed frame's rows, reduce, transpose back (the old
+        # result exactly: rows kept, columns one per level value)
+        template = "__r__.T.groupby(level=__l__)" if across else "__r__.groupby(level=__l__)"
+        grouped = expr(template, r=atom(updated_node.func.value), l=level.value)
+        reduced = rest.with_changes(func=cst.Attribute(value=grouped, attr=cst.Name(name or "sum")))
+        return cst.Attribute(value=reduced, attr=cst.Name("T")) if across else reduced
+

@@ -11,11 +11,13 @@ import libcst as cst
 
 from mlemod_tui.assist.rules.cst_tools import (
     RuleTransformer,
+    atom,
     call_name,
     dotted,
     expr,
     kwarg,
     make_kwarg,
+    names_columns,
     positional,
     qualified,
     remove_kwargs,
@@ -125,6 +127,37 @@ class ResampleHow(RuleTransformer):
         if method is not None and method.isidentifier():
             return expr(f"__c__.{method}()", c=call)
         return expr("__c__.agg(__h__)", c=call, h=how.value)
+
+
+class ConcatJoinAxes(RuleTransformer):
+    """``pd.concat(objs, axis=1, join_axes=[idx])``: each object reindexed to ``idx`` first,
+    as pandas did (so dtypes are the old ones: no NaN from labels the join then dropped)."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        join = kwarg(original_node, "join_axes")
+        if call_name(original_node) != "concat" or join is None:
+            return updated_node
+        axis = kwarg(original_node, "axis")
+        across = axis is not None and names_columns(axis.value)
+        joined = join.value
+        if isinstance(joined, cst.List) and len(joined.elements) == 1:
+            labels: cst.BaseExpression = joined.elements[0].value
+        else:
+            labels = expr("__j__[0]", j=joined)
+        call = remove_kwargs(updated_node, ["join_axes"])
+        objects = call.args[0].value if call.args and call.args[0].keyword is None else None
+        reindex = "__o__.reindex(__x__)" if across else "__o__.reindex(columns=__x__)"
+        self.hit(original_node)
+        if isinstance(objects, (cst.List, cst.Tuple)) and all(
+            isinstance(e, cst.Element) for e in objects.elements
+        ):
+            elements = [
+                e.with_changes(value=expr(reindex, o=atom(e.value), x=labels))
+                for e in objects.elements
+            ]
+            args = [call.args[0].with_changes(value=objects.with_changes(elements=elements))]
+            return call.with_changes(args=[*args, *call.args[1:]])
+        return expr(reindex, o=call, x=labels)
 
 
 class SeriesSortInPlace(RuleTransformer):
@@ -263,6 +296,18 @@ RULES: list[Rule] = [
         triggers=(r"resample\([^)]*\bhow\s*=",),
         transformer=factory(ResampleHow),
         crash=Crash(_TE, r"resample\(\) got an unexpected keyword argument 'how'"),
+    ),
+    Rule(
+        id="pandas-concat-join-axes",
+        library="pandas",
+        changed_in="1.0 (deprecated 0.25)",
+        kind="crash",
+        summary="`concat(join_axes=...)` was removed",
+        replacement="reindex the objects first: `pd.concat([s1.reindex(idx), s4.reindex(idx)], "
+        "axis=1)`",
+        triggers=(r"join_axes\s*=",),
+        transformer=factory(ConcatJoinAxes),
+        crash=Crash(_TE, r"concat\(\) got an unexpected keyword argument 'join_axes'"),
     ),
     Rule(
         id="pandas-series-sort-inplace",

@@ -11,6 +11,7 @@ from mlemod_tui.assist.rules import (
     matplotlib_rules,
     numpy_rules,
     pandas3_rules,
+    pandas_groupby_axis_rules,
     pandas_removed_rules,
     pandas_rules,
     python_rules,
@@ -25,6 +26,7 @@ from mlemod_tui.assist.rules.model import Rule
 
 _MODULES = (
     pandas_rules,
+    pandas_groupby_axis_rules,
     pandas_removed_rules,
     pandas3_rules,
     numpy_rules,
