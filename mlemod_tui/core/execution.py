@@ -7,6 +7,7 @@ outputs and timings into the notebook. Front ends (TUI, headless CLI) subscribe 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -314,7 +315,9 @@ class NotebookRunner:
         else:
             run.status = "error"
             if run.error is None:
-                run.error = CellError("Error", "the kernel reported an error", [])
+                run.error = printed_error(run.outputs) or CellError(
+                    "Error", "the kernel reported an error", []
+                )
 
     def _store(self, cell: NotebookNode, run: CellRun, finished: ExecutionFinished | None) -> None:
         """Write today's outputs, execution count and Jupyter-style timings into the cell."""
@@ -329,3 +332,20 @@ class NotebookRunner:
             "iopub.status.idle": _timestamp(finished.finished_at),
         }
         cell.metadata["execution"] = {k: v for k, v in timing.items() if v is not None}
+
+
+_PRINTED_ERROR = re.compile(r"^(?P<ename>[A-Z]\w*(?:Error|Exception)): (?P<evalue>.+)$")
+
+
+def printed_error(outputs: list[NotebookNode]) -> CellError | None:
+    """The error IPython printed instead of raising (``UsageError: Line magic function
+    `%watermark` not found.`` comes as text, with no error message): named as it was printed,
+    so the repair rules can match it."""
+    for output in reversed(outputs):
+        if output.get("output_type") != "stream":
+            continue
+        lines = [line for line in str(output.get("text", "")).splitlines() if line.strip()]
+        found = _PRINTED_ERROR.match(lines[-1]) if lines else None
+        if found is not None:
+            return CellError(found["ename"], found["evalue"], lines[-5:])
+    return None

@@ -40,6 +40,16 @@ PANDAS = [
         name="rows-and-columns",
     ),
     Case(
+        "pandas-read-space-trailing-blank",
+        "t = pd.read_table(io.StringIO('1 565.0 575.0\\n2 25.0 185.0 \\n'), header=None,\n"
+        "                  names=['city', 'x', 'y'], sep=' ')",
+        "t = pd.read_table(io.StringIO('1 565.0 575.0\\n2 25.0 185.0 \\n'), header=None,\n"
+        "                  names=['city', 'x', 'y'], sep=r'\\s+')",
+        P + "import io\n",
+        error=("ParserError", "Expected 3 fields in line 2, saw 4"),
+        check="t.shape == (2, 3) and t['y'].tolist() == [575.0, 185.0]",
+    ),
+    Case(
         "pandas-ambiguous-option",
         "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
         "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",

@@ -97,6 +97,16 @@ MATPLOTLIB = [
         check="anim._blit is False",
     ),
     Case(
+        "mpl-ticklabels-count",
+        "names = ['a', 'b', 'c']\nlocs, shown = plt.xticks(range(2), [n.upper() for n in names], rotation=90)",
+        "names = ['a', 'b', 'c']\n"
+        "locs, shown = plt.xticks(range(2), list([n.upper() for n in names])[:2], rotation=90)",
+        M,
+        error=("ValueError", "does not match the number of labels (3)"),
+        check="[t.get_text() for t in shown] == ['A', 'B']",
+        name="xticks",
+    ),
+    Case(
         "mpl-style-seaborn",
         "plt.style.use('seaborn-whitegrid')",
         "plt.style.use('seaborn-v0_8-whitegrid')",

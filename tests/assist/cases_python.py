@@ -6,6 +6,14 @@ from tests.assist.case import Case
 
 PYTHON = [
     Case(
+        "ipython-magic-extension",
+        "x = 1\n%autoreload 2",
+        "x = 1\nget_ipython().run_line_magic('load_ext', 'autoreload')  # %load_ext autoreload\n"
+        "%autoreload 2",
+        error=("UsageError", "Line magic function `%autoreload` not found."),
+        syntax_only=True,
+    ),
+    Case(
         "py-itertools-izip",
         "from itertools import izip\npairs = list(izip([1, 2], [3, 4]))",
         "from builtins import zip\npairs = list(zip([1, 2], [3, 4]))",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mlemod_tui.assist.rules import RULES_BY_ID, apply_rules, match_crash, scan_source
+from mlemod_tui.assist.rules.source import mask_magics
 from tests.assist.case import Case, first_line, run_snippet
 from tests.assist.cases_pandas import NUMPY, PANDAS
 from tests.assist.cases_plotting import MATPLOTLIB, SEABORN
@@ -87,7 +88,8 @@ def test_rule_case(case: Case) -> None:
 
     if case.fixed is None:
         return
-    compile(case.fixed, "<fixed>", "exec")
+    masked = mask_magics(case.fixed)  # the fixed cell as the engine parses it (magics masked)
+    compile(masked.text if masked is not None else case.fixed, "<fixed>", "exec")
     if case.syntax_only:
         return
     new = run_snippet(case.setup, case.fixed)

@@ -312,19 +312,22 @@ class TicklabelsToTicks(RuleTransformer):
     same with the counts the message gives, on the failing line only."""
 
     _CALLS = frozenset({"set_ticklabels", "set_xticklabels", "set_yticklabels"})
+    _TICKS_AND_LABELS = frozenset({"xticks", "yticks", "set_xticks", "set_yticks", "set_ticks"})
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         crash = self.ctx.crash
-        if crash is None or call_name(original_node) not in self._CALLS:
+        name = call_name(original_node)
+        if crash is None or name not in self._CALLS | self._TICKS_AND_LABELS:
             return updated_node
         counts = re.search(r"locations \((\d+)\).*labels \((\d+)\)", crash.evalue)
         args = list(updated_node.args)
-        if counts is None or not args or args[0].keyword is not None or args[0].star:
+        at = 1 if name in self._TICKS_AND_LABELS else 0  # plt.xticks(ticks, labels)
+        if counts is None or len(args) <= at or args[at].keyword is not None or args[at].star:
             return updated_node
         if not self.on_failing_line(original_node):
             return updated_node
         ticks, labels = int(counts.group(1)), int(counts.group(2))
-        value = args[0].value
+        value = args[at].value
         if isinstance(value, cst.List) and len(value.elements) == labels:
             kept = [e.with_changes(comma=cst.MaybeSentinel.DEFAULT) for e in value.elements[:ticks]]
             kept += [cst.Element(string("")) for _ in range(ticks - labels)]
@@ -334,7 +337,7 @@ class TicklabelsToTicks(RuleTransformer):
         else:
             new = expr(f"list(__v__) + [''] * {ticks - labels}", v=value)
         self.hit(original_node)
-        args[0] = args[0].with_changes(value=new)
+        args[at] = args[at].with_changes(value=new)
         return updated_node.with_changes(args=args)
 
 
@@ -587,7 +590,7 @@ RULES: list[Rule] = [
         summary="tick labels must match the ticks in number; matplotlib used to pair them "
         "and drop the rest",
         replacement="as many labels as ticks (blank ones for the ticks that had none)",
-        triggers=(r"set_[xy]?ticklabels\(",),
+        triggers=(r"set_[xy]?ticklabels\(", r"\b(?:set_)?[xy]?ticks\("),
         transformer=factory(TicklabelsToTicks),
         crash=Crash(
             ("ValueError",),

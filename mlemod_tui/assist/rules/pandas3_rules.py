@@ -20,7 +20,9 @@ from mlemod_tui.assist.rules.cst_tools import (
     kwarg,
     make_kwarg,
     positional,
+    set_kwarg,
     string,
+    string_value,
 )
 from mlemod_tui.assist.rules.model import Crash, Rule
 from mlemod_tui.assist.rules.patterns import factory, pin
@@ -183,6 +185,26 @@ class ReadCsvEncoding(RuleTransformer):
         if last is not None and last.comma is cst.MaybeSentinel.DEFAULT:
             args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         return updated_node.with_changes(args=[*args, make_kwarg("encoding", string("latin-1"))])
+
+
+class SpaceSeparatedTrailingBlanks(RuleTransformer):
+    """``read_table(f, sep=' ', names=[...])`` of a file whose lines end in a stray space:
+    the old parser let the empty last field go, today's counts it ("Expected 3 fields in
+    line 22, saw 4"). A run of whitespace as the separator reads the fields the file means."""
+
+    _READERS = frozenset({"read_csv", "read_table"})
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if call_name(original_node) not in self._READERS:
+            return updated_node
+        separator = kwarg(original_node, "sep") or kwarg(original_node, "delimiter")
+        if separator is None or string_value(separator.value) != " ":
+            return updated_node
+        if not self.on_failing_line(original_node):
+            return updated_node
+        self.hit(original_node)
+        keyword = separator.keyword.value if separator.keyword is not None else "sep"
+        return set_kwarg(updated_node, keyword, "r'\\s+'")
 
 
 class PlotBooleans(RuleTransformer):
@@ -354,6 +376,18 @@ RULES: list[Rule] = [
         triggers=(r"read_(?:csv|table|fwf)\(",),
         transformer=factory(ReadCsvEncoding),
         crash=Crash(("UnicodeDecodeError",), r"^'utf-8' codec can't decode byte"),
+        crash_only=True,
+    ),
+    Rule(
+        id="pandas-read-space-trailing-blank",
+        library="pandas",
+        changed_in="1.x (C parser field count)",
+        kind="crash",
+        summary="`sep=' '` on lines ending in a space now counts an extra empty field",
+        replacement="`sep=r'\\s+'` (a run of whitespace separates fields)",
+        triggers=(r"read_(?:csv|table)\(",),
+        transformer=factory(SpaceSeparatedTrailingBlanks),
+        crash=Crash(("ParserError",), r"Expected \d+ fields in line \d+, saw \d+"),
         crash_only=True,
     ),
     Rule(

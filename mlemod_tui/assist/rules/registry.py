@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from mlemod_tui.assist.rules import (
     boosting_rules,
+    ipython_rules,
     keras_rules,
     matplotlib_rules,
     numpy_rules,
@@ -26,6 +27,7 @@ from mlemod_tui.assist.rules.model import Rule
 
 _MODULES = (
     pandas_rules,
+    ipython_rules,
     pandas_groupby_axis_rules,
     pandas_removed_rules,
     pandas3_rules,
