@@ -304,3 +304,24 @@ def test_a_level_reduction_across_columns_groups_the_transposed_frame() -> None:
     assert apply_rules(source, ["pandas-level-reduction"]) == (fixed, ["pandas-level-reduction"])
     unknown = "import pandas as pd\nt = frame.sum(level='color', axis=which)\n"
     assert apply_rules(unknown, ["pandas-level-reduction"]) == (unknown, [])
+
+
+def test_a_crash_only_fix_reaches_a_call_written_over_several_lines() -> None:
+    """The traceback names the first line of a call that spans several (corpus
+    ethen-genetic-algorithm, imlp-05's helper): the fix must still find it, and only it."""
+    source = (
+        "import pandas as pd\n"
+        "t = pd.read_table('f.txt', header=None,\n"
+        "                  names=['a', 'b'], sep=' ')\n"
+        "u = pd.read_table('g.txt', header=None,\n"
+        "                  names=['a', 'b'], sep=' ')\n"
+    )
+    found = match_crash(
+        source, "ParserError", "Error tokenizing data. C error: Expected 2 fields in line 3, saw 3",
+        line=4,
+    )
+    fix = next(f for f in found if f.rule_id == "pandas-read-space-trailing-blank")
+    assert fix.lines == (4,)
+    assert fix.new_source is not None
+    assert fix.new_source.splitlines()[2].endswith("sep=' ')")
+    assert fix.new_source.splitlines()[4].endswith("sep=r'\\s+')")

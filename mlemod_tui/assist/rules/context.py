@@ -66,7 +66,11 @@ class CrashInfo:
         """Is ``code`` (one node's text) on the line that failed? True when not known."""
         if not self.line_text:
             return True
-        return " ".join(code.split()) in " ".join(self.line_text.split())
+        failing = " ".join(self.line_text.split())
+        lines = [line for line in code.splitlines() if line.strip()]
+        if len(lines) > 1:  # a call over several lines: the traceback names its first one
+            return " ".join(lines[0].split()) == failing
+        return " ".join(code.split()) in failing
 
 
 @dataclass
