@@ -69,7 +69,7 @@ class CrashInfo:
         failing = " ".join(self.line_text.split())
         lines = [line for line in code.splitlines() if line.strip()]
         if len(lines) > 1:  # a call over several lines: the traceback names its first one
-            return " ".join(lines[0].split()) == failing
+            return " ".join(lines[0].split()) in failing
         return " ".join(code.split()) in failing
 
 
