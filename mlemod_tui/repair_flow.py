@@ -112,6 +112,7 @@ class RepairFlow:
         self.feedback: Feedback | None = None
         self._listeners: list[FlowListener] = []
         self._refused: dict[str, str] = {}  # diff -> why it was refused or rolled back
+        self._unverified: tuple[Applied, Verdict] | None = None  # the last patch, not verified
 
     def subscribe(self, listener: FlowListener) -> None:
         self._listeners.append(listener)
@@ -251,6 +252,7 @@ class RepairFlow:
     # -- apply and verify ----------------------------------------------------------------
 
     def apply(self, problem: Problem, change: AppliedPatch) -> Applied:
+        self._unverified = None
         before = measure(self.session)
         self.session.apply(change)  # journaled
         self._emit(PatchApplied(problem, change))
@@ -262,6 +264,7 @@ class RepairFlow:
         result = await self._rerun(problem.kind, change.cell_ids, problem.index)
         reason = why_not_further(self.session, problem.kind, applied.before, result)
         verdict = Verdict(not reason, reason or self._progress(problem, applied.before, result), result)
+        self._unverified = None if verdict.kept else (applied, verdict)
         if verdict.kept:
             self.feedback = None
             self.session.journal.note("verified", change, verdict.reason)
@@ -275,15 +278,32 @@ class RepairFlow:
     async def apply_and_verify(self, problem: Problem, change: AppliedPatch) -> Verdict:
         return await self.verify(self.apply(problem, change))
 
+    def undo(self) -> AppliedPatch | None:
+        """The person's undo. Right after a patch that did not verify it is that patch's
+        rollback (journaled with the verdict's reason, the model told why), as unattended;
+        otherwise a plain undo. Nothing re-runs: the screen offers the clean run."""
+        last = self.session.history.applied[-1] if self.session.history.applied else None
+        if self._unverified is not None and last is self._unverified[0].change:
+            applied, verdict = self._unverified
+            self._forget(applied, verdict)
+            return applied.change
+        self._unverified = None
+        return self.session.undo()
+
+    def _forget(self, applied: Applied, verdict: Verdict) -> None:
+        problem, change = applied.problem, applied.change
+        self._unverified = None
+        self.session.undo()
+        self._refused[change.diff] = f"rolled back: {verdict.reason}"
+        self.session.journal.note("rolled back", change, verdict.reason)
+        self.feedback = not_further(verdict.reason, change.diff, verdict.result.first_failure)
+        self._emit(PatchRolledBack(problem, change, verdict.reason))
+
     async def roll_back(self, applied: Applied, verdict: Verdict) -> RunResult:
         """Undo a patch that did not verify (exact, journaled) and run the notebook again from
         a fresh kernel: the patched code left names behind (``model = Ridge()``), and the next
         attempt must see the original failure, not one that those names hide."""
-        problem, change = applied.problem, applied.change
-        self.session.undo()
-        self._refused[change.diff] = f"rolled back: {verdict.reason}"
-        self.session.journal.note("rolled back", change, verdict.reason)
-        self._emit(PatchRolledBack(problem, change, verdict.reason))
+        self._forget(applied, verdict)
         return await self.clean_run()
 
     async def clean_run(self) -> RunResult:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mlemod_tui.core.history import approximations_in_force
 from mlemod_tui.core.notebook import write_atomic
 from mlemod_tui.core.runtime import format_seconds
 from mlemod_tui.core.scores import metric_json
@@ -41,6 +42,16 @@ def report_data(session: NotebookSession, loop: LoopResult, saved: Path | None) 
         "model_server": session.model_server.to_json() if session.model_server else None,
         # Today's runtime and score before and after each applied patch.
         "effects": [effect.to_json() | {"line": effect.describe()} for effect in session.effects],
+        # Runtime reductions still applied: the saved notebook approximates the author's.
+        "approximations": [
+            {"id": change.id, "source": change.source, "cells": list(change.cell_ids), "diff": change.diff}
+            for change in approximations_in_force(session.history.applied)
+        ],
+        # Why each patch was kept, not kept, rolled back or refused (the journal's verdicts).
+        "verdicts": [
+            {"event": entry["event"], "id": entry["id"], "reason": entry.get("reason", "")}
+            for entry in session.journal.verdicts()
+        ],
     }
 
 
@@ -85,11 +96,25 @@ def render_markdown(data: dict[str, Any]) -> str:
     if effects:
         lines += ["", "## Effect of each patch (today, before → after)", ""]
         lines += [f"- {effect['line']}" for effect in effects]
+    approximations = data.get("approximations") or []
+    if approximations:
+        lines += ["", "## Approximations (runtime reductions)", ""]
+        lines += [
+            f"- `{a['source']}` on {', '.join(a['cells'])}: not the author's computation"
+            for a in approximations
+        ]
+        lines += [
+            "",
+            "For a final, faithful run open the notebook in `mlemod-tui` and press `F`: the "
+            "author's cells come back (journaled, undoable) and the notebook runs from a fresh kernel.",
+        ]
     lines += ["", "## Changes", ""]
     if not data["steps"]:
         lines.append("None.")
     for step in data["steps"]:
         status = "applied" if step["applied"] else "not applied"
+        if step.get("approximation"):
+            status += ", an approximation"
         lines.append(f"### {step['attempt']}. {step['kind']} — {step['problem']} ({status})")
         if step["source"]:
             lines.append(f"Source: `{step['source']}`")

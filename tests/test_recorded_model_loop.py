@@ -169,13 +169,9 @@ async def test_wine_features_never_ends_with_a_new_name_error(tmp_path: Path) ->
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.xfail(
-    strict=True,
-    reason="repair_loop keeps a crash fix whose cell still fails at the same place with another "
-    "error: the recorded 1.5B reply defines `model = Ridge()` and calls train_test_split(X, y), "
-    "trading \"name 'model' is not defined\" for \"name 'X' is not defined\" (left to the loop's owner)",
-)
 async def test_a_crash_fix_does_not_trade_one_name_error_for_another(tmp_path: Path) -> None:
+    """The recorded 1.5B reply defines `model = Ridge()` and calls train_test_split(X, y):
+    "name 'model' is not defined" traded for "name 'X' is not defined" is not progress."""
     name = "out_of_order_bike_rentals.ipynb"
     _copy_samples(tmp_path)
     first, fresh, replay = await _model_only_loop(tmp_path, name, ReplayReplies(RECORDED))

@@ -10,7 +10,7 @@ from typing import Any
 
 from mlemod_tui import __version__
 from mlemod_tui.core.environment import EnvironmentFacts
-from mlemod_tui.core.history import AppliedPatch
+from mlemod_tui.core.history import AppliedPatch, approximations_in_force
 from mlemod_tui.core.scores import ScoreComparison
 from mlemod_tui.model_server import ModelServer
 
@@ -32,6 +32,8 @@ def provenance_record(
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         # Each patch with today's runtime and score before and after it (None: not measured).
         "patches": [{**patch.provenance(), "effect": (effects or {}).get(patch.id)} for patch in patches],
+        # Runtime reductions still applied: this notebook approximates the author's.
+        "approximations": [patch.id for patch in approximations_in_force(patches)],
         "environment": environment.to_json() if environment else None,
         "runtime": {"before_seconds": runtime_before, "after_seconds": runtime_after},
         # Where model requests went (None: no model was configured for this session).

@@ -154,3 +154,70 @@ def test_small_terminal_crashed_cell(snap_compare, tmp_path: Path, size: tuple[i
 @pytest.mark.parametrize("size", SMALL)
 def test_small_terminal_review_screen(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     assert snap_compare(_frozen_app(tmp_path), terminal_size=size, run_before=_review)
+
+
+# Issue 11: the verdict of a patch's verification re-run (kept / not further, with the reason
+# and the key that undoes it), a kernel that no longer matches a fresh run (R: clean re-run),
+# and a review that says the proposal removes a name a later cell uses.
+
+FIXED_CELL_4 = (
+    "feature_cols = ['sqft', 'bedrooms', 'age', 'dist_km']\n"
+    "X = df.loc[:, feature_cols].to_numpy()\ny = df.loc[:, 'price'].to_numpy()\nX.shape, y.shape"
+)
+DROPS_X = "feature_cols = ['sqft', 'bedrooms', 'age', 'dist_km']\ny = df.loc[:, 'price'].to_numpy()"
+
+
+def _proposal(app, new_source: str):  # type: ignore[no-untyped-def]
+    from mlemod_tui.assist.proposal import Proposal
+    from mlemod_tui.core.notebook import source_text
+    from mlemod_tui.core.patch import Patch, diff_sources
+    from mlemod_tui.core.repair_kind import RepairKind
+
+    cell = app.session.notebook.cells[4]
+    patch = Patch((diff_sources(cell.id, source_text(cell), new_source),))
+    return Proposal(RepairKind.ERROR_REPAIR, cell.id, patch, "`.ix` and `.as_matrix` were removed.", "rule:pandas-ix")
+
+
+def _verdict(kept: bool):  # type: ignore[no-untyped-def]
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        from mlemod_tui.core.execution import RunResult
+        from mlemod_tui.repair_events import PatchNotVerified, PatchVerified, Verdict
+        from mlemod_tui.tui.messages import FlowEventReceived
+
+        await _crash(pilot)
+        app = pilot.app
+        flow = app.screen.flow
+        problem = flow.problem_for(flow.next_problem(app.session.overall_result()).kind, 4)
+        change = flow.prepare(_proposal(app, FIXED_CELL_4))
+        app.session.kernel_history.ran.append((4, app.session.notebook.cells[4].source))
+        app.session.apply(change)
+        if kept:
+            event = PatchVerified(problem, change, Verdict(True, "the re-run got through every cell after it", RunResult([])))
+        else:
+            reason = "cell 4 still fails the same way (AttributeError)"
+            event = PatchNotVerified(problem, change, Verdict(False, reason, RunResult([])))
+        app.screen.post_message(FlowEventReceived(event))
+        await pilot.pause(0.2)
+        app.clear_notifications()
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("kept", [pytest.param(True, id="kept"), pytest.param(False, id="not-further")])
+def test_verdict_after_a_patch_and_a_kernel_unlike_a_fresh_run(snap_compare, tmp_path: Path, kept: bool) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=_verdict(kept))
+
+
+async def _review_removing_a_name(pilot) -> None:  # type: ignore[no-untyped-def]
+    from mlemod_tui.assist.proposer import ProposalOutcome
+
+    await _review(pilot)
+    review = pilot.app.screen
+    await pilot.app.workers.wait_for_complete()
+    review._show_outcome(ProposalOutcome(_proposal(pilot.app, DROPS_X)))
+    await pilot.pause(0.2)
+
+
+def test_review_screen_says_a_proposal_removes_a_name_a_later_cell_uses(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(_frozen_app(tmp_path), terminal_size=SIZE, run_before=_review_removing_a_name)

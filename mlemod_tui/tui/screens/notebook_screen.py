@@ -342,7 +342,7 @@ class NotebookScreen(Screen[None]):
         self._start_run(lambda _index: self.flow.apply_and_verify(problem, change), 0)
 
     def action_undo(self) -> None:
-        self._history_step(self.session.undo(), "undid", "Nothing to undo.")
+        self._history_step(self.flow.undo(), "undid", "Nothing to undo.")
 
     def action_redo(self) -> None:
         self._history_step(self.session.redo(), "redid", "Nothing to redo.")
