@@ -28,6 +28,7 @@ from mlemod_tui.assist.proposal import (
 from mlemod_tui.assist.replies import parse_reply
 from mlemod_tui.assist.rules import Unfixable, classify_error
 from mlemod_tui.assist.tracebacks import cell_frames, failing_line, file_frames
+from mlemod_tui.assist.upstream import upstream_silent_change
 from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.session import NotebookSession
@@ -95,7 +96,7 @@ def rule_repair(
         # may sit deeper (the helper module the traceback goes on into).
         fallback = fallback or proposal
         proposal = None
-    proposal = proposal or fallback
+    proposal = proposal or fallback or upstream_silent_change(notebook, index, preamble)
     if proposal is not None:
         reason = None
     elif hints:

@@ -50,6 +50,17 @@ PANDAS = [
         check="t.shape == (2, 3) and t['y'].tolist() == [575.0, 185.0]",
     ),
     Case(
+        "pandas-groupby-apply-group-keys",
+        "def number(df):\n    df['n'] = np.arange(len(df)) + 1\n    return df\n\n"
+        "out = cohorts.groupby(level='group').apply(number)",
+        "def number(df):\n    df['n'] = np.arange(len(df)) + 1\n    return df\n\n"
+        "out = cohorts.groupby(level='group', group_keys=False).apply(number)",
+        P
+        + "cohorts = pd.DataFrame({'v': [1, 2, 3]}, index=pd.MultiIndex.from_tuples("
+        "[('a', 1), ('a', 2), ('b', 1)], names=['group', 'period']))\n",
+        check="out.index.nlevels == 2 and out.loc[('a', 2), 'n'] == 2",
+    ),
+    Case(
         "pandas-ambiguous-option",
         "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
         "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",

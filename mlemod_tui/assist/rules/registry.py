@@ -12,6 +12,7 @@ from mlemod_tui.assist.rules import (
     matplotlib_rules,
     numpy_rules,
     pandas3_rules,
+    pandas_apply_rules,
     pandas_groupby_axis_rules,
     pandas_removed_rules,
     pandas_rules,
@@ -28,6 +29,7 @@ from mlemod_tui.assist.rules.model import Rule
 _MODULES = (
     pandas_rules,
     ipython_rules,
+    pandas_apply_rules,
     pandas_groupby_axis_rules,
     pandas_removed_rules,
     pandas3_rules,
