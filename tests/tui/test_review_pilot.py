@@ -10,7 +10,6 @@ from textual.widgets import Static
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.ollama_backend import OllamaBackend
 from mlemod_tui.core.notebook import source_text
-from mlemod_tui.tui.screens.confirm_screen import ConfirmScreen
 from mlemod_tui.tui.screens.notebook_screen import NotebookScreen
 from mlemod_tui.tui.screens.review_screen import ReviewScreen
 from mlemod_tui.tui.widgets.cell_list import CellList

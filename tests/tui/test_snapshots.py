@@ -192,7 +192,8 @@ def _verdict(kept: bool):  # type: ignore[no-untyped-def]
         app.session.kernel_history.ran.append((4, app.session.notebook.cells[4].source))
         app.session.apply(change)
         if kept:
-            event = PatchVerified(problem, change, Verdict(True, "the re-run got through every cell after it", RunResult([])))
+            reason = "the re-run got through every cell after it"
+            event = PatchVerified(problem, change, Verdict(True, reason, RunResult([])))
         else:
             reason = "cell 4 still fails the same way (AttributeError)"
             event = PatchNotVerified(problem, change, Verdict(False, reason, RunResult([])))
