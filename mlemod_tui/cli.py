@@ -3,6 +3,8 @@
     mlemod-tui NOTEBOOK [options]        the interactive TUI
     mlemod-tui run NOTEBOOK [options]    headless: run top to bottom, save, report
     mlemod-tui scan NOTEBOOK...          offline: predict erosion crashes and drift, propose fixes
+    mlemod-tui batch PATH...             many notebooks headless, on Dask (local by default)
+    mlemod-tui FOLDER | NOTEBOOK...      the TUI's folder screen, one row per notebook
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from mlemod_tui.core.runtime import parse_duration
 from mlemod_tui.core.session import ScoreOptions
 from mlemod_tui.errors import MlemodError
 
-SUBCOMMANDS = ("run", "scan")
+SUBCOMMANDS = ("run", "scan", "batch")
 EXIT_USAGE = 2
 
 
@@ -168,6 +170,66 @@ def build_scan_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def build_batch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlemod-tui batch",
+        description=(
+            "Run every notebook under PATH (folders are searched recursively) through the same "
+            "repair flow as 'run', each with its own kernel, on an embedded Dask LocalCluster or "
+            "an existing cluster (--scheduler). Resumable: notebooks whose result is recorded "
+            "and current are skipped. Exit 0: every notebook reproducible; 1: not; 2: bad usage "
+            "or input; 130: interrupted (what finished is kept)."
+        ),
+    )
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="notebooks or folders")
+    parser.add_argument(
+        "--accept",
+        choices=("none", "rules", "all"),
+        default="rules",
+        help="which proposals to apply unattended: none, offline rules (default), or rules then the model",
+    )
+    parser.add_argument(
+        "--jobs", type=_positive_int, default=2, metavar="N",
+        help="notebooks (kernels) at once on this machine (default 2); ignored with --scheduler",
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (see README: Many notebooks)",
+    )
+    parser.add_argument("--report", type=Path, metavar="PATH", help="write the batch report (.md, .json or .csv)")
+    parser.add_argument(
+        "--store", type=Path, metavar="PATH",
+        help="the results file that makes the batch resumable (default: .mlemod-batch.jsonl beside the notebooks)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="run every notebook again, recorded or not")
+    parser.add_argument(
+        "--timeout", type=_positive_seconds, default=1800.0, metavar="SECONDS",
+        help="stop a notebook that takes longer, repairs included (default 1800)",
+    )
+    parser.add_argument(
+        "--cell-timeout", type=_positive_seconds, metavar="SECONDS",
+        help="interrupt a cell that runs longer and report a timeout",
+    )
+    parser.add_argument("--max-attempts", type=int, default=12, metavar="N", help="repair attempts per notebook")
+    parser.add_argument("--kernel", metavar="NAME", help="Jupyter kernelspec on the workers")
+    parser.add_argument("--budget", metavar="DURATION", help="runtime budget per notebook, e.g. 90s, 30m")
+    parser.add_argument("--tolerance", type=float, default=0.10, metavar="FRACTION", help="relative score tolerance")
+    parser.add_argument("--ollama-host", metavar="URL", help="Ollama server for --accept all (as for run)")
+    parser.add_argument("--model", metavar="NAME", help="model served by Ollama (as for run)")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -176,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(build_run_parser().parse_args(args[1:]))
         if args and args[0] == "scan":
             return _scan(build_scan_parser().parse_args(args[1:]))
+        if args and args[0] == "batch":
+            return _batch(build_batch_parser().parse_args(args[1:]))
+        if _names_a_folder(args):
+            return _folder(args)
         return _tui(build_tui_parser().parse_args(args))
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
@@ -224,6 +290,52 @@ def _scan(args: argparse.Namespace) -> int:
         notebooks=args.notebooks, json=args.json, warnings=args.warnings, diff=not args.no_diff
     )
     return scan_command(options)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from mlemod_tui.batch.command import BatchOptions, batch_command
+    from mlemod_tui.batch.one_notebook import NotebookSettings
+
+    if args.budget:
+        parse_duration(args.budget)  # a bad duration is a usage error before a cluster starts
+    if args.tolerance < 0:
+        raise MlemodError("--tolerance must be 0 or more (a fraction: 0.1 = 10%)")
+    settings = NotebookSettings(
+        accept=args.accept,
+        max_attempts=max(args.max_attempts, 0),
+        cell_timeout=args.cell_timeout,
+        kernel=args.kernel,
+        budget=args.budget,
+        tolerance=args.tolerance,
+        ollama_host=args.ollama_host,
+        model=args.model,
+    )
+    options = BatchOptions(
+        paths=args.paths,
+        settings=settings,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        timeout=args.timeout,
+        report=args.report,
+        store=args.store,
+        resume=not args.fresh,
+        quiet=args.quiet,
+    )
+    return batch_command(options)
+
+
+def _names_a_folder(args: list[str]) -> bool:
+    """`mlemod-tui FOLDER` or several notebooks: the folder screen instead of one notebook."""
+    paths = [arg for arg in args if not arg.startswith("-")]
+    if len(paths) != len(args):
+        return False  # options belong to the single-notebook screen
+    return len(paths) > 1 or (len(paths) == 1 and Path(paths[0]).is_dir())
+
+
+def _folder(args: list[str]) -> int:
+    from mlemod_tui.tui.launch import launch_folder  # Textual is imported only for the TUI
+
+    return launch_folder([Path(arg) for arg in args])
 
 
 def _tui(args: argparse.Namespace) -> int:

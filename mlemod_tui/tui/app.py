@@ -34,16 +34,18 @@ class MlemodApp(App[int]):
 
     def __init__(
         self,
-        session: NotebookSession,
+        session: NotebookSession | None,
         *,
         assistant: Assistant | None = None,
         theme_name: str = DEFAULT_THEME,
         animations: bool = True,
         clock: Callable[[], float] = time.monotonic,
         autostart: bool = True,
+        folder: Screen[None] | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.folder = folder  # many notebooks: the folder screen (issue 12), not one notebook's
         self.assistant = assistant
         self.animations = animations
         self.clock = clock
@@ -56,6 +58,10 @@ class MlemodApp(App[int]):
         return {**super().get_theme_variable_defaults(), **VARIABLE_DEFAULTS}
 
     def on_mount(self) -> None:
+        if self.session is None:  # the folder screen opens each notebook's session itself
+            if self.folder is not None:
+                self.push_screen(self.folder)
+            return
         self.push_screen(
             NotebookScreen(
                 self.session,
@@ -91,4 +97,5 @@ class MlemodApp(App[int]):
             notebook.action_quit()
 
     async def on_unmount(self) -> None:
-        await self.session.stop()
+        if self.session is not None:
+            await self.session.stop()
