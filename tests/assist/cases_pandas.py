@@ -61,6 +61,13 @@ PANDAS = [
         check="out.index.nlevels == 2 and out.loc[('a', 2), 'n'] == 2",
     ),
     Case(
+        "pandas-positional-setitem",
+        "b = pd.Series(np.arange(3.0), index=['f', 'e', 'd'])\nb[-1] = np.nan",
+        "b = pd.Series(np.arange(3.0), index=['f', 'e', 'd'])\nb.iloc[-1] = np.nan",
+        P,
+        check="len(b) == 3 and np.isnan(b['d'])",
+    ),
+    Case(
         "pandas-ambiguous-option",
         "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
         "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",
