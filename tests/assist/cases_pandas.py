@@ -68,6 +68,15 @@ PANDAS = [
         check="len(b) == 3 and np.isnan(b['d'])",
     ),
     Case(
+        "pandas-positional-getitem",
+        "picked = obj[[1, 3]]",
+        "picked = obj.iloc[[1, 3]]",
+        P + "obj = pd.Series([0.0, 1.0, 2.0, 3.0], index=['a', 'b', 'c', 'd'])\n",
+        error=("KeyError", "None of [Index([1, 3], dtype='int64')] are in the [index]"),
+        check="picked.tolist() == [1.0, 3.0]",
+        name="list-of-positions",
+    ),
+    Case(
         "pandas-ambiguous-option",
         "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
         "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",

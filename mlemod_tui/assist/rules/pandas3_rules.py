@@ -31,9 +31,15 @@ PD = ("pandas",)
 
 
 def _looks_positional(node: cst.BaseExpression) -> bool:
-    """An integer literal, a loop-variable-like name, or arithmetic on those."""
+    """An integer literal, a loop-variable-like name, arithmetic on those, or a list of
+    integer literals (``obj[[1, 3]]``)."""
     if isinstance(node, cst.Integer):
         return True
+    if isinstance(node, cst.List):
+        return bool(node.elements) and all(
+            isinstance(e, cst.Element) and isinstance(e.value, (cst.Integer, cst.UnaryOperation))
+            for e in node.elements
+        )
     if isinstance(node, cst.UnaryOperation):
         return _looks_positional(node.expression)
     if isinstance(node, cst.BinaryOperation):
