@@ -77,6 +77,23 @@ PANDAS = [
         name="list-of-positions",
     ),
     Case(
+        "pandas-stack-dropna-argument",
+        "full = data2.unstack().stack(dropna=False)",
+        "full = data2.unstack().stack()",
+        P + "s1 = pd.Series([0, 1, 2, 3], index=list('abcd'))\ns2 = pd.Series([4, 5, 6], index=list('cde'))\n"
+        "data2 = pd.concat([s1, s2], keys=['one', 'two'])\n",
+        error=("ValueError", "dropna must be unspecified"),
+        check="len(full) == 10",
+    ),
+    Case(
+        "pandas-stack-keeps-missing",
+        "back = data2.unstack().stack()",
+        "back = data2.unstack().stack().dropna(how='all')",
+        P + "s1 = pd.Series([0, 1, 2, 3], index=list('abcd'))\ns2 = pd.Series([4, 5, 6], index=list('cde'))\n"
+        "data2 = pd.concat([s1, s2], keys=['one', 'two'])\n",
+        check="len(back) == 7 and back.tolist() == data2.astype(float).tolist()",
+    ),
+    Case(
         "pandas-ambiguous-option",
         "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
         "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",
