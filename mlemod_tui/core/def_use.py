@@ -55,3 +55,62 @@ def describe_removed(found: Mapping[str, int]) -> str:
     """``removes `threshold`, used by cell 6``: the line review and the loop show."""
     parts = [f"`{name}`, used by cell {index}" for name, index in sorted(found.items())]
     return "removes " + "; ".join(parts)
+
+
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "update", "add", "clear"})
+
+
+def _loads(node: ast.AST) -> set[str]:
+    return {
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    }
+
+
+def _base_name(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def changes_what_it_reads(source: str) -> bool:
+    """Does running the cell change the state it starts from (``cohorts = cohorts.groupby(...)``,
+    ``x += 1``, ``df['a'] = df['a'] * 2``, ``scores.append(s)``, ``inplace=True``)? Such a cell
+    run a second time in the same kernel does not repeat its first run, so a patch to it is
+    verified from a fresh kernel. Unreadable cells count as changing their input."""
+    text, _ = python_source(source)
+    if text is None:
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return True
+    bound: set[str] = set()
+    for statement in tree.body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.AugAssign):
+                base = _base_name(node.target)
+                if base is not None and base not in bound:
+                    return True
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                base = _base_name(node.func.value)
+                mutates = node.func.attr in _MUTATORS or any(
+                    k.arg == "inplace" for k in node.keywords
+                )
+                if mutates and base is not None and base not in bound:
+                    return True
+        if isinstance(statement, ast.Assign):
+            read = _loads(statement.value) - bound
+            for target in statement.targets:
+                base = _base_name(target)
+                if base is not None and base in read:
+                    return True
+                bound |= {
+                    n.id
+                    for n in ast.walk(target)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                }
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            bound |= {alias.asname or alias.name.split(".")[0] for alias in statement.names}
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(statement.name)
+    return False
