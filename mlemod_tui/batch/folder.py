@@ -54,7 +54,7 @@ class FolderRow:
         return self.path.name, predicted, _cut(status), timing, patches
 
 
-def _cut(text: str, width: int = 64) -> str:
+def _cut(text: str, width: int = 50) -> str:
     """A row stays one line wide enough for every column; the report has the whole text."""
     return text if len(text) <= width else text[: width - 1] + "…"
 

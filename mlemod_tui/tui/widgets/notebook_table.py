@@ -8,6 +8,9 @@ from textual.widgets import DataTable
 from mlemod_tui.batch.folder import NOT_RUN, QUEUED, RUNNING, FolderRow
 
 COLUMNS = ("notebook", "predicted", "status", "today / stored", "patches")
+# Fixed widths: rows change while a batch runs, and a column that grew with each update would
+# shift the others (the notebook's name column fits its longest name when rows are shown).
+WIDTHS = {"predicted": 22, "status": 50, "today / stored": 16, "patches": 18}
 _STYLES = {
     "reproducible": "green",
     "crashes": "red",
@@ -26,7 +29,7 @@ class NotebookTable(DataTable[Text]):
         self.cursor_type = "row"
         self.zebra_stripes = True
         for name in COLUMNS:
-            self.add_column(name, key=name)
+            self.add_column(name, key=name, width=WIDTHS.get(name))
 
     def show(self, rows: list[FolderRow]) -> None:
         """Replace every row (a new sort or filter), keeping the cursor on the same notebook."""
@@ -43,7 +46,7 @@ class NotebookTable(DataTable[Text]):
         if row.key not in self.rows:
             return
         for name, text in zip(COLUMNS, self._texts(row), strict=True):
-            self.update_cell(row.key, name, text, update_width=True)
+            self.update_cell(row.key, name, text)
 
     def selected_key(self) -> str | None:
         if not self.row_count:
