@@ -94,6 +94,14 @@ PANDAS = [
         check="len(back) == 7 and back.tolist() == data2.astype(float).tolist()",
     ),
     Case(
+        "pandas-periodindex-fields",
+        "periods = pd.PeriodIndex(year=data.year, quarter=data.quarter,\n                         name='date')",
+        "periods = pd.PeriodIndex.from_fields(year=data.year, quarter=data.quarter).rename('date')",
+        P + "data = pd.DataFrame({'year': [1959, 1959], 'quarter': [1, 2]})\n",
+        error=("TypeError", "unexpected keyword argument 'year'"),
+        check="list(periods.astype(str)) == ['1959Q1', '1959Q2'] and periods.name == 'date'",
+    ),
+    Case(
         "pandas-ambiguous-option",
         "pd.set_option('precision', 2)\nv = pd.get_option('display.precision')",
         "pd.set_option('display.precision', 2)\nv = pd.get_option('display.precision')",

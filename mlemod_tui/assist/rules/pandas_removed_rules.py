@@ -160,6 +160,33 @@ class ConcatJoinAxes(RuleTransformer):
         return expr(reindex, o=call, x=labels)
 
 
+class PeriodIndexFields(RuleTransformer):
+    """``pd.PeriodIndex(year=y, quarter=q, name='date')`` ->
+    ``pd.PeriodIndex.from_fields(year=y, quarter=q).rename('date')`` (fields left in 3.0)."""
+
+    _FIELDS = frozenset({"year", "quarter", "month", "day", "hour", "minute", "second"})
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        target = qualified(original_node.func, self.ctx) or dotted(original_node.func) or ""
+        if not target.endswith("PeriodIndex") or positional(original_node):
+            return updated_node
+        keywords = {a.keyword.value for a in original_node.args if a.keyword is not None}
+        if not keywords & self._FIELDS or keywords - self._FIELDS - {"freq", "name"}:
+            return updated_node
+        self.hit(original_node)
+        name = kwarg(updated_node, "name")
+        fields = remove_kwargs(updated_node, ["name"])
+        kept = list(fields.args)
+        kept[-1] = kept[-1].with_changes(
+            comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")
+        )
+        call = fields.with_changes(
+            args=kept,
+            func=cst.Attribute(value=updated_node.func, attr=cst.Name("from_fields"))
+        )
+        return expr("__c__.rename(__n__)", c=call, n=name.value) if name is not None else call
+
+
 class SeriesSortInPlace(RuleTransformer):
     """Crash-only: ``s.sort()`` sorted a Series in place (and returned None)."""
 
@@ -308,6 +335,17 @@ RULES: list[Rule] = [
         triggers=(r"join_axes\s*=",),
         transformer=factory(ConcatJoinAxes),
         crash=Crash(_TE, r"concat\(\) got an unexpected keyword argument 'join_axes'"),
+    ),
+    Rule(
+        id="pandas-periodindex-fields",
+        library="pandas",
+        changed_in="3.0 (deprecated 2.2)",
+        kind="crash",
+        summary="`PeriodIndex(year=..., quarter=...)` no longer builds from fields",
+        replacement="`pd.PeriodIndex.from_fields(year=y, quarter=q).rename('date')`",
+        triggers=(r"PeriodIndex\(",),
+        transformer=factory(PeriodIndexFields),
+        crash=Crash(_TE, r"PeriodIndex.__new__\(\) got an unexpected keyword argument"),
     ),
     Rule(
         id="pandas-series-sort-inplace",
