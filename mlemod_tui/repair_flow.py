@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from mlemod_tui.assist.assistant import Assistant
 from mlemod_tui.assist.proposal import Proposal
 from mlemod_tui.assist.proposer import ProposalOutcome, TokenListener, rule_proposals
+from mlemod_tui.core.def_use import changes_what_it_reads
 from mlemod_tui.core.execution import RunResult
 from mlemod_tui.core.history import (
     AppliedPatch,
@@ -22,6 +23,7 @@ from mlemod_tui.core.history import (
     build_applied,
     build_restoration,
 )
+from mlemod_tui.core.notebook import source_text
 from mlemod_tui.core.patch import Patch, PatchError
 from mlemod_tui.core.repair_kind import RepairKind
 from mlemod_tui.core.scores import as_printed
@@ -330,9 +332,19 @@ class RepairFlow:
         a patched helper module (the kernel holds the old one in ``sys.modules``)."""
         if kind == RepairKind.ERROR_REPAIR and not any(map(is_support_id, cell_ids)):
             starts = [self.session.notebook.index_of(cell_id) for cell_id in cell_ids]
-            return await self.session.run_in_order_from(starts + ([crashed] if crashed is not None else []))
+            if not any(self._changes_its_input(index) for index in starts):
+                return await self.session.run_in_order_from(
+                    starts + ([crashed] if crashed is not None else [])
+                )
         await self.session.restart()
         return await self.session.run_all()
+
+    def _changes_its_input(self, index: int) -> bool:
+        """A patched cell that changes the state it starts from (``cohorts = cohorts...``) and
+        already ran in this kernel cannot be checked by re-running it there: fresh kernel."""
+        run = self.session.runner.runs.get(index)
+        ran = run is not None and run.status not in ("pending", "skipped")
+        return ran and changes_what_it_reads(source_text(self.session.notebook.cells[index]))
 
     def _progress(self, problem: Problem, before: Before, result: RunResult) -> str:
         """What the kept patch achieved, in a line."""

@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from mlemod_tui.assist.upstream import upstream_silent_change
-from mlemod_tui.core.notebook import load_notebook
+from mlemod_tui.cli import main
+from mlemod_tui.core.notebook import load_notebook, source_text
 
 CELLS = [
     "import numpy as np\nimport pandas as pd",
@@ -38,3 +40,14 @@ def test_only_a_cell_the_crashed_one_reads_from_is_searched(tmp_path: Path) -> N
     unrelated = [*CELLS[:4], "print(other)\nassert other == 2"]
     notebook = load_notebook(_write(tmp_path, unrelated))
     assert upstream_silent_change(notebook, 4, "import pandas as pd") is None
+
+
+def test_the_pin_upstream_is_applied_and_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, CELLS)
+    output = tmp_path / "out.ipynb"
+    code = main(["run", str(path), "--accept", "rules", "--output", str(output)])
+    out, _ = capsys.readouterr()
+    assert code == 0, out
+    fixed = load_notebook(output)
+    assert "groupby(level='CohortGroup', group_keys=False)" in source_text(fixed.cells[2])
+    assert "".join(o.get("text", "") for o in fixed.cells[4].outputs).strip() == "2"
