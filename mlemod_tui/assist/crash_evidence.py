@@ -12,6 +12,7 @@ fix the run will apply.
 from __future__ import annotations
 
 import ast
+import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,13 @@ def crash_evidence(
         found += [
             Evidence(index, line, "mpl-animation-blit-returns", why)
             for line, why in _silent_blit(tree, defined)
+        ]
+    if folder is not None:
+        found += [
+            Evidence(index, line, "mpl-rcparams-from-data", why)
+            for index, tree in cells
+            if tree is not None
+            for line, why in _rcparams_from_files(tree, folder)
         ]
     found += [
         Evidence(c.cell, c.line, c.rule_id, f"`{c.frame}` has text column(s) {', '.join(c.columns)}")
@@ -264,3 +272,64 @@ def _silent_blit(tree: ast.Module, defined: dict[str, ast.FunctionDef]) -> Itera
             if body is not None and not _returns_value(body):
                 yield node.lineno, f"`{body.name}` returns no artists"
                 break
+
+
+# --------------------------------------------------------------------------- style files
+
+
+def _opened_json(tree: ast.Module) -> dict[str, str]:
+    """Names bound to ``json.load(f)`` where ``f`` is ``with open('<literal>') as f``."""
+    files: dict[str, str] = {}
+    loaded: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.With):
+            for item in node.items:
+                call, alias = item.context_expr, item.optional_vars
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Name)
+                    and call.func.id == "open"
+                    and call.args
+                    and isinstance(call.args[0], ast.Constant)
+                    and isinstance(call.args[0].value, str)
+                    and isinstance(alias, ast.Name)
+                ):
+                    files[alias.id] = call.args[0].value
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+            if (
+                isinstance(target, ast.Name)
+                and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr == "load"
+                and value.args
+                and isinstance(value.args[0], ast.Name)
+                and value.args[0].id in files
+            ):
+                loaded[target.id] = files[value.args[0].id]
+    return loaded
+
+
+def _rcparams_from_files(tree: ast.Module, folder: Path) -> Iterator[tuple[int, str]]:
+    """``rcParams.update(style)`` with a style read from a JSON file that holds keys today's
+    matplotlib no longer has (``axes.color_cycle``)."""
+    styles = _opened_json(tree)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr != "update" or not ast.unparse(node.func.value).endswith("rcParams"):
+            continue
+        argument = node.args[0] if len(node.args) == 1 else None
+        path = styles.get(argument.id) if isinstance(argument, ast.Name) else None
+        if path is None:
+            continue
+        try:
+            style = json.loads((folder / path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        import matplotlib  # the notebook's own library; only its rcParams' keys are read
+
+        unknown = sorted(k for k in style if k not in matplotlib.rcParams) if isinstance(style, dict) else []
+        if unknown:
+            yield node.lineno, f"{path} sets {unknown[0]}, which matplotlib no longer has"

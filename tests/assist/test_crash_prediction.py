@@ -64,3 +64,28 @@ def test_an_eroded_helper_module_makes_its_importer_crash(tmp_path: Path) -> Non
         "rule": "py-print-statement",
         "via": "imports helpers.py",
     }
+
+
+def test_a_helper_function_called_after_a_chdir_is_expected_where_it_is_called(tmp_path: Path) -> None:
+    """ethen8181's notebooks: ``os.chdir(os.path.join('..', 'notebook_format'))``, then
+    ``from formats import load_style`` and ``load_style()``, whose body updates rcParams from
+    a JSON file with a key matplotlib removed. ``load_style(plot_style=False)`` skips it."""
+    styles = tmp_path / "notebook_format"
+    styles.mkdir()
+    (styles / "plot.json").write_text('{"axes.color_cycle": ["#348ABD"], "font.size": 12}')
+    (styles / "formats.py").write_text(
+        "import json\nimport matplotlib\n\n\ndef load_style(plot_style=True):\n"
+        "    if plot_style:\n        with open('plot.json') as f:\n            s = json.load(f)\n"
+        "        matplotlib.rcParams.update(s)\n    return 'styled'\n"
+    )
+    book = tmp_path / "book"
+    book.mkdir()
+    chdir = "import os\nos.chdir(os.path.join('..', 'notebook_format'))\nfrom formats import load_style"
+    path = _notebook(book, [chdir, "x = 1", "load_style()"])
+    (scan,) = scan_paths([path])
+    assert [(p.cell, p.rule_id, p.via) for p in scan.predicted] == [
+        (2, "mpl-rcparams-from-data", "calls load_style() from ../notebook_format/formats.py")
+    ]
+    path = _notebook(book, [chdir, "load_style(plot_style=False)"])
+    (scan,) = scan_paths([path])
+    assert scan.predicted == []
