@@ -47,10 +47,11 @@ class NotebookScan:
 
     @property
     def count(self) -> int:
-        """Rule findings, order problems and crashes expected from helper modules (all make
-        the scan exit 1)."""
-        from_modules = sum(1 for p in self.predicted if p.via.startswith("imports "))
-        return sum(len(c.findings) for c in self.cells) + len(self.order_problems) + from_modules
+        """Rule findings, order problems and expected crashes no cell finding already names
+        (from helper modules, or proved by literal values): all make the scan exit 1."""
+        named = {(c.index, f.rule_id) for c in self.cells for f in c.findings}
+        extra = sum(1 for p in self.predicted if p.via and (p.cell, p.rule_id) not in named)
+        return sum(len(c.findings) for c in self.cells) + len(self.order_problems) + extra
 
     @property
     def order_problems(self) -> tuple[OrderProblem, ...]:
@@ -98,6 +99,7 @@ def render(result: NotebookScan, *, diff: bool = True) -> str:
     if not result.count:
         return f"{result.path}: no known erosion found\n\n"
     flagged = {c.index for c in result.cells} | {p.cell_index for p in result.order_problems}
+    flagged |= {p.cell for p in result.predicted if p.via}
     lines = [f"{result.path}: {result.count} finding(s) in {len(flagged)} cell(s)"]
     rows = [("cell", "lines", "rule", "kind", "what changed")]
     for problem in result.order_problems:  # issue #6: found from the file, no rule fixes them
@@ -114,11 +116,11 @@ def render(result: NotebookScan, *, diff: bool = True) -> str:
                 )
             )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for row in rows:
+    for row in rows if len(rows) > 1 else []:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
         lines.append("  " + "  ".join(cells) + "  " + row[4])
     for crash in (p for p in result.predicted if p.via):
-        lines.append(f"  expect cell {crash.cell} to crash: it {crash.via} ({crash.rule_id})")
+        lines.append(f"  expect cell {crash.cell} to crash ({crash.rule_id}): {crash.via}")
     hints = [(c.index, f) for c in result.cells for f in c.findings if f.hint]
     for index, f in hints:
         lines.append(f"  hint (cell {index}, {f.rule_id}): {f.hint}")
