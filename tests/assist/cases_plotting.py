@@ -107,6 +107,16 @@ MATPLOTLIB = [
         name="xticks",
     ),
     Case(
+        "mpl-pcolor-array-2d",
+        "img = plt.gca().pcolor(np.arange(4.0).reshape(2, 2))\n"
+        "labels = ['%0.1f' % v for p, v in zip(img.get_paths(), img.get_array())]",
+        "img = plt.gca().pcolor(np.arange(4.0).reshape(2, 2))\n"
+        "labels = ['%0.1f' % v for p, v in zip(img.get_paths(), img.get_array().ravel())]",
+        M,
+        error=("TypeError", "Only length-1 arrays can be converted to Python scalars"),
+        check="labels == ['0.0', '1.0', '2.0', '3.0']",
+    ),
+    Case(
         "mpl-style-seaborn",
         "plt.style.use('seaborn-whitegrid')",
         "plt.style.use('seaborn-v0_8-whitegrid')",

@@ -306,6 +306,34 @@ class AnimationWithoutBlit(RuleTransformer):
         return set_kwarg(updated_node, "blit", "False")
 
 
+class PcolorArrayFlat(RuleTransformer):
+    """Crash-only: ``img = ax.pcolor(values)`` then ``zip(img.get_paths(), img.get_array())``.
+    ``get_array()`` of a ``pcolor`` mesh was the flattened values until matplotlib 3.5; it is
+    the 2-D grid now, so the loop gets rows and ``'%.2f' % value`` fails. ``.ravel()`` gives
+    the old flat values back, in the same order as the paths."""
+
+    whole_module = True  # the mesh is made in one statement and read in another
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        source = self.ctx.source
+        self.meshes = set(re.findall(r"(\w+)\s*=[^=\n]*?\.pcolor(?:mesh)?\(", source))
+        return True
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = original_node.func
+        if self.ctx.crash is None or call_name(original_node) != "get_array":
+            return updated_node
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return updated_node
+        parent = self.parent()
+        if func.value.value not in self.meshes or (
+            isinstance(parent, cst.Attribute) and parent.attr.value == "ravel"
+        ):
+            return updated_node
+        self.hit(original_node)
+        return expr("__a__.ravel()", a=updated_node)
+
+
 class TicklabelsToTicks(RuleTransformer):
     """Crash-only: more or fewer labels than ticks. matplotlib before 3.5 paired them with
     ``zip``: surplus labels were dropped, ticks without one stayed blank. The fix does the
@@ -611,6 +639,18 @@ RULES: list[Rule] = [
             ("RuntimeError",),
             r"When blit=True, the init_func must return|The animation function must return",
         ),
+        crash_only=True,
+    ),
+    Rule(
+        id="mpl-pcolor-array-2d",
+        library="matplotlib",
+        changed_in="3.5",
+        kind="crash",
+        summary="`get_array()` of a `pcolor` mesh is the 2-D grid now, not the flat values",
+        replacement="`img.get_array().ravel()`",
+        triggers=(r"\.get_array\(",),
+        transformer=factory(PcolorArrayFlat),
+        crash=Crash(("TypeError",), r"^Only length-1 arrays can be converted to Python scalars"),
         crash_only=True,
     ),
     Rule(
