@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from mlemod_tui.assist.rules import RULES_BY_ID, Finding, apply_rules, match_crash, scan_source
-from mlemod_tui.assist.rules.context import RuleContext
+from mlemod_tui.assist.rules.context import CrashInfo, RuleContext
 from mlemod_tui.assist.rules.engine import make_context
 from mlemod_tui.core.patch import Patch, diff_sources
 from mlemod_tui.core.repair_kind import RepairKind
@@ -105,7 +105,11 @@ def repair_proposal_from_rules(
     static = [f for f in scan_source(source, context=ctx) if f.new_source is not None]
     seen = {f.rule_id for f in findings}
     findings += [f for f in static if f.rule_id not in seen and _kind_of(f) == RepairKind.ERROR_REPAIR]
-    proposal = rule_proposal(cell_id, source, findings, RepairKind.ERROR_REPAIR, context=ctx)
+    # The crash-only fixes need the crash to rewrite anything when applied with the others.
+    lines = source.splitlines()
+    failing = lines[line - 1] if line is not None and 0 < line <= len(lines) else ""
+    crashed = replace(ctx, crash=CrashInfo(ename, evalue, failing))
+    proposal = rule_proposal(cell_id, source, findings, RepairKind.ERROR_REPAIR, context=crashed)
     named = [f.rule_id for f in findings if _kind_of(f) == RepairKind.ERROR_REPAIR]
     elsewhere = _same_fix_elsewhere(named, cell_id, {**notebook, **(siblings or {})}, context_for)
     if elsewhere:

@@ -315,8 +315,7 @@ class PcolorArrayFlat(RuleTransformer):
     whole_module = True  # the mesh is made in one statement and read in another
 
     def visit_Module(self, node: cst.Module) -> bool:
-        source = self.ctx.source
-        self.meshes = set(re.findall(r"(\w+)\s*=[^=\n]*?\.pcolor(?:mesh)?\(", source))
+        self.meshes = set(re.findall(r"(\w+)\s*=[^=\n]*?\.pcolor(?:mesh)?\(", node.code))
         return True
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
