@@ -23,6 +23,14 @@ LIN = (
 
 SKLEARN = [
     Case(
+        "sklearn-scorers-dict",
+        "from sklearn.metrics.scorer import SCORERS\nnames = sorted(SCORERS.keys())\nr2 = SCORERS['r2']",
+        "from sklearn.metrics import get_scorer, get_scorer_names\nnames = sorted(get_scorer_names())\n"
+        "r2 = get_scorer('r2')",
+        error=("ModuleNotFoundError", "No module named 'sklearn.metrics.scorer'"),
+        check="'accuracy' in names and callable(r2)",
+    ),
+    Case(
         "sklearn-keyword-only-args",
         "from sklearn.model_selection import cross_val_score, GroupKFold\n"
         "from sklearn.linear_model import LogisticRegression\n"

@@ -23,6 +23,7 @@ from mlemod_tui.assist.rules import (
     seaborn_rules,
     sklearn_default_rules,
     sklearn_rules,
+    sklearn_scorer_rules,
     tensorflow_rules,
     torch_rules,
 )
@@ -39,6 +40,7 @@ _MODULES = (
     pandas3_rules,
     numpy_rules,
     sklearn_rules,
+    sklearn_scorer_rules,
     sklearn_default_rules,
     matplotlib_rules,
     seaborn_rules,
