@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_batch_and_a_hang_and_a_dying_kernel(
             killed.append(victim.pid)
             os.kill(victim.pid, signal.SIGKILL)
 
-    outcome = BatchRun(notebooks, _config(tmp_path, timeout=12.0), kill_a_worker_once).run()
+    outcome = BatchRun(notebooks, _config(tmp_path, timeout=20.0), kill_a_worker_once).run()
 
     assert killed
     by_name = {Path(r.notebook).name: r for r in outcome.results}
