@@ -11,20 +11,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from mlemod_tui.core.def_use import loaded_names
+
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
 
 def _top_level(tree: ast.Module) -> list[ast.stmt]:
     return [node for node in tree.body if not isinstance(node, _Definition)]
-
-
-def _loads(nodes: Iterable[ast.AST]) -> set[str]:
-    return {
-        inner.id
-        for node in nodes
-        for inner in ast.walk(node)
-        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load)
-    }
 
 
 class CallGraph:
@@ -38,7 +31,7 @@ class CallGraph:
             tree = trees.get(index)
             for node in tree.body if tree is not None else []:
                 if isinstance(node, _Definition):
-                    self.body_names[node.name] = _loads(node.body)
+                    self.body_names[node.name] = loaded_names(node.body)
 
     def _direct(self, tree: ast.Module) -> set[str]:
         statements = _top_level(tree)
@@ -48,10 +41,10 @@ class CallGraph:
             if isinstance(node, ast.Call):
                 if isinstance(node.func, ast.Name):
                     called.add(node.func.id)
-                passed |= _loads([*node.args, *(k.value for k in node.keywords)])
+                passed |= loaded_names([*node.args, *(k.value for k in node.keywords)])
         runs = (called | passed) & self.body_names.keys()
         if called & self.body_names.keys():  # a notebook function may call what the cell names
-            runs |= _loads(statements) & self.body_names.keys()
+            runs |= loaded_names(statements) & self.body_names.keys()
         return runs
 
     def runs(self, index: int) -> set[str]:
@@ -82,7 +75,7 @@ class CallGraph:
             tree = self.trees.get(index)
             if tree is None:
                 continue
-            used = _loads(_top_level(tree))
+            used = loaded_names(_top_level(tree))
             for function in self.runs(index):
                 used |= self.body_names.get(function, set())
             hit = sorted(used & wanted)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
+from mlemod_tui.assist.crash_lines import parse_cell
 from mlemod_tui.assist.proposal import Proposal, rule_proposal
 from mlemod_tui.assist.rules import scan_source
 from mlemod_tui.assist.rules.model import Finding
-from mlemod_tui.assist.rules.source import mask_magics
+from mlemod_tui.core.def_use import base_name, loaded_names
 from mlemod_tui.core.notebook import Notebook, source_text
 from mlemod_tui.core.repair_kind import RepairKind
 
@@ -23,22 +24,22 @@ _LIBRARIES = {"pandas", "numpy"}  # data behaviour; a model's changed default is
 _SILENT = {"silent-score-change", "warning-only"}
 
 
-def _names(source: str, context: type[ast.expr_context]) -> set[str]:
-    masked = mask_magics(source)
-    try:
-        tree = ast.parse(masked.text if masked is not None else "")
-    except SyntaxError:
-        return set()
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, context):
+def _reads(source: str) -> set[str]:
+    tree = parse_cell(source)
+    return loaded_names([tree]) if tree is not None else set()
+
+
+def _sets(source: str) -> set[str]:
+    """Names the cell binds or changes in place (``b[-1] = v`` changes ``b``)."""
+    tree = parse_cell(source)
+    found: set[str] = set()
+    for node in ast.walk(tree) if tree is not None else []:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             found.add(node.id)
         elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
-            base = node.value
-            while isinstance(base, (ast.Subscript, ast.Attribute)):
-                base = base.value
-            if context is ast.Store and isinstance(base, ast.Name):
-                found.add(base.id)
+            name = base_name(node)
+            if name is not None:
+                found.add(name)
     return found
 
 
@@ -53,12 +54,12 @@ def _silent_findings(source: str, preamble: str) -> list[Finding]:
 def upstream_silent_change(notebook: Notebook, index: int, preamble: str) -> Proposal | None:
     """The nearest earlier cell that sets a name the crashed cell reads and holds a known
     silent change, with its pin as an error-repair proposal; None when there is none."""
-    read = _names(source_text(notebook.cells[index]), ast.Load)
+    read = _reads(source_text(notebook.cells[index]))
     earlier = [i for i in notebook.code_cell_indices() if i < index]
     for position in reversed(earlier):
         cell = notebook.cells[position]
         source = source_text(cell)
-        if not _names(source, ast.Store) & read:
+        if not _sets(source) & read:
             continue
         findings = _silent_findings(source, preamble)
         for kind in (RepairKind.SCORE_CALIBRATION, RepairKind.ERROR_REPAIR):

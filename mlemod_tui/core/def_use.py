@@ -9,7 +9,7 @@ before binding them themselves.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from mlemod_tui.core.order import cell_names, python_source
 
@@ -60,13 +60,18 @@ def describe_removed(found: Mapping[str, int]) -> str:
 _MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "update", "add", "clear"})
 
 
-def _loads(node: ast.AST) -> set[str]:
+def loaded_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Every name the nodes read (``ast.Load``), at any depth."""
     return {
-        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        n.id
+        for node in nodes
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
     }
 
 
-def _base_name(node: ast.expr) -> str | None:
+def base_name(node: ast.expr) -> str | None:
+    """``df`` for ``df['a'].values``: the name an attribute or subscript chain starts from."""
     while isinstance(node, (ast.Subscript, ast.Attribute)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
@@ -88,20 +93,20 @@ def changes_what_it_reads(source: str) -> bool:
     for statement in tree.body:
         for node in ast.walk(statement):
             if isinstance(node, ast.AugAssign):
-                base = _base_name(node.target)
+                base = base_name(node.target)
                 if base is not None and base not in bound:
                     return True
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                base = _base_name(node.func.value)
+                base = base_name(node.func.value)
                 mutates = node.func.attr in _MUTATORS or any(
                     k.arg == "inplace" for k in node.keywords
                 )
                 if mutates and base is not None and base not in bound:
                     return True
         if isinstance(statement, ast.Assign):
-            read = _loads(statement.value) - bound
+            read = loaded_names([statement.value]) - bound
             for target in statement.targets:
-                base = _base_name(target)
+                base = base_name(target)
                 if base is not None and base in read:
                     return True
                 bound |= {
