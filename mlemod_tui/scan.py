@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from mlemod_tui.assist.crash_prediction import PredictedCrash, predict_crashes
+from mlemod_tui.assist.crash_lines import PredictedCrash
+from mlemod_tui.assist.crash_prediction import predict_crashes
 from mlemod_tui.assist.rules import CellFindings, scan_notebook
 from mlemod_tui.core.notebook import Notebook, load_notebook, source_text
 from mlemod_tui.core.order import OrderProblem, OrderReport, analyze_order

@@ -10,9 +10,23 @@ import ast
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from mlemod_tui.assist.rules import RULES_BY_ID, Finding
 from mlemod_tui.assist.rules.source import mask_magics
+
+
+@dataclass(frozen=True)
+class PredictedCrash:
+    """A cell expected to fail, the rule that says so, and how the erosion reaches it."""
+
+    cell: int
+    rule_id: str
+    via: str  # "" when the eroded line is the cell's own top-level code
+
+    def to_dict(self) -> dict[str, object]:
+        return {"cell": self.cell, "rule": self.rule_id, "via": self.via}
+
 
 
 def parse_cell(source: str) -> ast.Module | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from mlemod_tui.assist.call_graph import CallGraph
 from mlemod_tui.assist.crash_evidence import crash_evidence
 from mlemod_tui.assist.crash_lines import (
+    PredictedCrash,
     crashes,
     function_of_line,
     guarded_lines,
@@ -30,18 +31,6 @@ from mlemod_tui.assist.rules.scipy_rules import NUMPY_REEXPORTS
 # Erosions that surface where a name is first used, not where they are written: the import
 # still works, the names it used to bring are gone.
 _SURFACES_AT_USE: dict[str, tuple[str, ...]] = {"scipy-star-numpy": NUMPY_REEXPORTS}
-
-
-@dataclass(frozen=True)
-class PredictedCrash:
-    """A cell expected to fail, the rule that says so, and how the erosion reaches it."""
-
-    cell: int
-    rule_id: str
-    via: str  # "" when the eroded line is the cell's own top-level code
-
-    def to_dict(self) -> dict[str, object]:
-        return {"cell": self.cell, "rule": self.rule_id, "via": self.via}
 
 
 @dataclass(frozen=True)
@@ -101,10 +90,7 @@ def predict_crashes(
             via = f"calls {function}() from cell {site.cell}"
             predicted.append(PredictedCrash(caller, site.rule_id, via))
     if folder is not None:
-        predicted += [
-            PredictedCrash(crash.cell, crash.rule_id, crash.via)
-            for crash in helper_module_crashes(trees, order, folder)
-        ]
+        predicted += helper_module_crashes(trees, order, folder)
     return sorted(predicted, key=lambda p: order.index(p.cell) if p.cell in order else p.cell)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mlemod_tui.assist.crash_evidence import crash_evidence
 from mlemod_tui.assist.crash_lines import (
+    PredictedCrash,
     crashes,
     function_of_line,
     guarded_lines,
@@ -25,13 +26,6 @@ from mlemod_tui.assist.crash_lines import (
 from mlemod_tui.assist.rules import scan_source
 
 _MAX_MODULES = 40  # a helper package is small; a vendored library is not ours to scan
-
-
-@dataclass(frozen=True)
-class HelperCrash:
-    cell: int
-    rule_id: str
-    via: str
 
 
 @dataclass(frozen=True)
@@ -163,9 +157,9 @@ def _calls(tree: ast.Module) -> list[ast.Call]:
 
 def helper_module_crashes(
     trees: dict[int, ast.Module | None], order: list[int], folder: Path
-) -> list[HelperCrash]:
+) -> list[PredictedCrash]:
     """Cells expected to crash because of a helper module they import or call into."""
-    predicted: list[HelperCrash] = []
+    predicted: list[PredictedCrash] = []
     reported: set[str] = set()
     # bound name -> (rule, parameters that must be true, module file)
     eroded_functions: dict[str, tuple[str, frozenset[str], str]] = {}
@@ -184,7 +178,7 @@ def helper_module_crashes(
                 shown = os.path.relpath(path, folder)
                 if module.top_level is not None:
                     reported.add(name)
-                    predicted.append(HelperCrash(index, module.top_level, f"imports {shown}"))
+                    predicted.append(PredictedCrash(index, module.top_level, f"imports {shown}"))
                     break
                 for function in bound:
                     if function in module.functions:
@@ -196,5 +190,5 @@ def helper_module_crashes(
             if eroded is not None and not _switched_off(call, eroded[1]):
                 del eroded_functions[call.func.id]
                 via = f"calls {call.func.id}() from {eroded[2]}"
-                predicted.append(HelperCrash(index, eroded[0], via))
+                predicted.append(PredictedCrash(index, eroded[0], via))
     return predicted
